@@ -1,0 +1,1 @@
+"""Everything that touches ffmpeg: discovery, probing, audio, speech detection, rendering."""

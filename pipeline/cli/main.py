@@ -1,0 +1,137 @@
+"""Entry point of the ``subpipe`` command, and the one place errors become exit codes.
+
+Exit codes (documented in the README):
+
+====  ===============================================================
+0     success
+1     the content failed (validation errors, a failed job)
+2     usage error or unreadable input (missing file, undecodable
+      subtitle, unknown language, missing frame rate)
+3     alignment refused for low confidence
+4     an external tool failed (ffmpeg), with the tail of its stderr
+70    an internal error (a bug: please report it with ``--debug`` output)
+130   interrupted (Ctrl-C)
+====  ===============================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from pipeline import __version__
+from subtitles.errors import AlignmentRefused, ContentError, InputError, SubpipeError, ToolError
+
+EXIT_OK = 0
+EXIT_CONTENT = 1
+EXIT_INPUT = 2
+EXIT_REFUSED = 3
+EXIT_TOOL = 4
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+#: Order matters: the first matching class wins.
+EXIT_CODES: tuple[tuple[type[SubpipeError], int], ...] = (
+    (AlignmentRefused, EXIT_REFUSED),
+    (ToolError, EXIT_TOOL),
+    (InputError, EXIT_INPUT),
+    (ContentError, EXIT_CONTENT),
+)
+
+#: One module per command in ``pipeline/cli/``, each exposing ``command``.
+COMMAND_MODULES = ("probe", "inspect", "mux", "validate", "fix", "align", "demo")
+
+log = logging.getLogger("subpipe")
+
+
+def exit_code_for(error: SubpipeError) -> int:
+    for cls, code in EXIT_CODES:
+        if isinstance(error, cls):
+            return code
+    return EXIT_CONTENT
+
+
+class _StderrHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        click.echo(f"{level}{record.getMessage()}", err=True)
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif verbose == 1:
+        level = logging.INFO
+    elif verbose >= 2:
+        level = logging.DEBUG
+    handler = _StderrHandler()
+    for name in ("subpipe", "subtitles", "media", "pipeline"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="subpipe")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for commands run).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
+    """subpipe: take a film and its subtitle files from upload to distributable renditions.
+
+    \b
+    Example:
+      subpipe probe film.mp4
+      subpipe inspect film.ru.srt film.pl.sub --fps 25
+      subpipe mux film.mp4 film.ru.srt film.en.srt film.pl.srt -o film.mkv
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    _configure_logging(verbose, quiet)
+
+
+for _name in COMMAND_MODULES:
+    cli.add_command(importlib.import_module(f"pipeline.cli.{_name}").command)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Console-script entry: run the CLI and map every outcome to an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="subpipe", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("subpipe: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_INPUT if isinstance(exc, click.UsageError) else exc.exit_code)
+    except SubpipeError as exc:
+        if debug:
+            raise
+        click.echo(f"subpipe: error: {exc}", err=True)
+        sys.exit(exit_code_for(exc))
+    except KeyboardInterrupt:
+        click.echo("subpipe: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(
+            f"subpipe: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,116 @@
+"""The one exception hierarchy of subpipe.
+
+It lives in the lowest layer (``subtitles``) so that ``media`` and ``pipeline`` can raise
+and catch the same types. The library never prints or exits: the CLI maps these classes
+to exit codes in one place (``pipeline.cli.main``).
+
+Every error carries the file it concerns and, where known, the 1-based source line, so the
+one-line message a user sees reads ``path:line: what went wrong``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SubpipeError(Exception):
+    """Base of every error subpipe raises on purpose."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line is not None else f"{self.path}: "
+        return f"{where}{self.message}"
+
+
+# -- exit code 2: the input cannot be used at all ------------------------------------------
+
+
+class InputError(SubpipeError):
+    """An input is missing, unreadable, or cannot be interpreted (exit code 2)."""
+
+
+class UsageError(InputError):
+    """Options that contradict each other or are missing (exit code 2)."""
+
+
+class EncodingError(InputError):
+    """The bytes of a subtitle file decode in no supported encoding."""
+
+
+class FormatError(InputError):
+    """The subtitle format cannot be recognised or parsed."""
+
+
+class FrameRateRequired(InputError):
+    """A frame-based format (MicroDVD) was given without a film or ``--fps``."""
+
+
+class LanguageError(InputError):
+    """A language name or code that babel does not know."""
+
+
+# -- exit code 1: the content was read but is not acceptable -------------------------------
+
+
+class ContentError(SubpipeError):
+    """The input was read, but its content failed a check (exit code 1)."""
+
+
+# -- exit code 3: alignment refused ---------------------------------------------------------
+
+
+class AlignmentRefused(SubpipeError):
+    """Alignment found no trustworthy answer; nothing was written (exit code 3)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        confidence: float | None = None,
+        reason: str = "",
+    ) -> None:
+        super().__init__(message, path=path)
+        self.confidence = confidence
+        self.reason = reason
+
+
+# -- exit code 4: an external tool failed ---------------------------------------------------
+
+
+class ToolError(SubpipeError):
+    """ffmpeg (or another external tool) failed or produced an unusable output (exit code 4)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        command: list[str] | None = None,
+        stderr_tail: str = "",
+        returncode: int | None = None,
+    ) -> None:
+        super().__init__(message, path=path)
+        self.command = command or []
+        self.stderr_tail = stderr_tail
+        self.returncode = returncode
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        tail = self.stderr_tail.strip().splitlines()[-1:] if self.stderr_tail.strip() else []
+        return f"{base} ({tail[0].strip()})" if tail else base
+
+
+class ToolNotFound(ToolError):
+    """No usable ffmpeg binary could be found."""
+
+
+class OutputVerificationError(ToolError):
+    """The tool exited 0 but its output does not contain what was asked for."""

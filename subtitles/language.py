@@ -1,0 +1,192 @@
+"""Languages as one normalised value, through babel.
+
+Every container and format wants its own spelling of a language: Matroska and MP4 take
+ISO 639-2/B (``rus``), WebVTT and HLS take BCP-47 (``ru``), track titles want the native
+name (``Русский``). ``Language.parse`` accepts any of those spellings, plus English and
+native names, and gives one value that knows them all.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.localedata import locale_identifiers
+
+from subtitles.errors import LanguageError
+
+#: ISO 639-2 has two code sets; these twenty languages differ between them (B first).
+#: Matroska specifies the bibliographic (B) set; ffmpeg passes whatever it is given.
+_BIBLIOGRAPHIC: dict[str, str] = {
+    "sqi": "alb", "hye": "arm", "eus": "baq", "mya": "bur", "zho": "chi", "ces": "cze",
+    "nld": "dut", "fra": "fre", "kat": "geo", "deu": "ger", "ell": "gre", "isl": "ice",
+    "mkd": "mac", "mri": "mao", "msa": "may", "fas": "per", "ron": "rum", "slk": "slo",
+    "bod": "tib", "cym": "wel",
+}  # fmt: skip
+_TERMINOLOGIC = {b: t for t, b in _BIBLIOGRAPHIC.items()}
+
+_SPLIT = re.compile(r"[-_]")
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """One language, with every spelling subpipe needs.
+
+    ``tag`` is the BCP-47 tag as normalised by babel (``ru``, ``en-GB``, ``sr-Cyrl``);
+    equality and hashing use it, so ``Language.parse("rus") == Language.parse("ru")``.
+    """
+
+    tag: str
+
+    @classmethod
+    def parse(cls, text: str) -> Language:
+        """Accept ``ru``, ``rus``, ``ru-RU``, ``ru_RU``, ``Russian``, ``русский``, ...
+
+        Raises ``LanguageError`` for anything babel does not know.
+        """
+        raw = text.strip()
+        if not raw:
+            raise LanguageError("empty language name")
+        locale = _parse_locale(raw)
+        if locale is None:
+            raise LanguageError(f"unknown language: {text!r} (use e.g. ru, eng, pl-PL or Polish)")
+        parts = [locale.language]
+        if locale.script:
+            parts.append(locale.script)
+        if locale.territory:
+            parts.append(locale.territory)
+        return cls("-".join(parts))
+
+    @property
+    def _locale(self) -> Locale:
+        return _locale_for(self.tag)
+
+    @property
+    def code(self) -> str:
+        """ISO 639-1 code where one exists (``ru``), else babel's language code."""
+        return self._locale.language
+
+    @property
+    def bcp47(self) -> str:
+        """BCP-47 tag for WebVTT and HLS (``ru``, ``en-GB``)."""
+        return self.tag
+
+    @property
+    def iso639_2t(self) -> str:
+        """ISO 639-2/T (terminology) code: ``deu`` for German."""
+        return _three_letter(self.code)
+
+    @property
+    def iso639_2b(self) -> str:
+        """ISO 639-2/B (bibliographic) code for Matroska and MP4: ``ger`` for German."""
+        t = self.iso639_2t
+        return _BIBLIOGRAPHIC.get(t, t)
+
+    @property
+    def english_name(self) -> str:
+        name = self._locale.get_language_name("en")
+        return name or self.code
+
+    @property
+    def native_name(self) -> str:
+        """The language's own name, capitalised as a track title: ``Русский``, ``Polski``."""
+        name = self._locale.get_language_name(self._locale) or self.english_name
+        return name[:1].upper() + name[1:]
+
+    @property
+    def base(self) -> Language:
+        """The language without region or script (``en-GB`` → ``en``)."""
+        return Language(self.code)
+
+    def same_language(self, other: Language) -> bool:
+        return self.code == other.code
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+def language_from_filename(path: str | Path) -> Language | None:
+    """The language of an upload named ``<stem>.<lang>.<ext>`` (``film.ru.srt``), if any.
+
+    Only the suffix right before the extension is read, and only when babel knows it;
+    ``film.final.srt`` gives ``None``, not an error.
+    """
+    suffixes = Path(path).name.split(".")
+    if len(suffixes) < 3:
+        return None
+    candidate = suffixes[-2]
+    if not re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", candidate):
+        return None
+    try:
+        return Language.parse(candidate)
+    except LanguageError:
+        return None
+
+
+@functools.cache
+def _locale_for(tag: str) -> Locale:
+    return Locale.parse(tag, sep="-")
+
+
+@functools.cache
+def _alias_table() -> dict[str, str]:
+    aliases: dict[str, str] = get_global("language_aliases")
+    return {k.lower(): v for k, v in aliases.items() if "_" not in k and len(k) == 3}
+
+
+@functools.cache
+def _three_letter(code: str) -> str:
+    if len(code) == 3:
+        return code
+    matches = sorted(alias for alias, target in _alias_table().items() if target == code)
+    terminologic = [m for m in matches if m not in _TERMINOLOGIC]
+    if terminologic:
+        return terminologic[0]
+    if matches:
+        return _TERMINOLOGIC.get(matches[0], matches[0])
+    return code
+
+
+@functools.cache
+def _name_table() -> dict[str, str]:
+    """Lower-cased English and native language names → language code, built once."""
+    table: dict[str, str] = {}
+    english = Locale("en")
+    for ident in locale_identifiers():
+        if "_" in ident:
+            continue
+        try:
+            loc = Locale.parse(ident)
+        except (ValueError, UnknownLocaleError):
+            continue
+        for name in (english.languages.get(loc.language), loc.get_language_name(loc)):
+            if name:
+                table.setdefault(name.casefold(), loc.language)
+    return table
+
+
+def _parse_locale(raw: str) -> Locale | None:
+    text = raw.replace("_", "-")
+    parts = _SPLIT.split(text)
+    head = parts[0].lower()
+    if len(head) == 3 and head in _TERMINOLOGIC:
+        head = _TERMINOLOGIC[head]
+    if len(head) == 3:
+        head = _alias_table().get(head, head)
+    candidate = "-".join([head, *parts[1:]])
+    if re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", candidate):
+        try:
+            return Locale.parse(candidate, sep="-")
+        except (ValueError, UnknownLocaleError):
+            try:
+                return Locale.parse(head)
+            except (ValueError, UnknownLocaleError):
+                pass
+    code = _name_table().get(raw.casefold())
+    if code is not None:
+        return Locale.parse(code)
+    return None

@@ -1,0 +1,136 @@
+"""The data model: a ``Track`` of ``Cue`` objects, built on pysubs2.
+
+``Track`` *is* a ``pysubs2.SSAFile`` and ``Cue`` *is* a ``pysubs2.SSAEvent``: every
+pysubs2 writer, ``shift`` and style operation works on them unchanged. What subpipe adds
+is what a pipeline over uploads needs to explain itself: where a track came from (path,
+format, detected encoding), its language, the exact frame rate used for frame-based
+formats, and for every cue the 1-based line of the source file where it starts, so that
+every finding and error can point at ``film.pl.srt:212``.
+
+Times are integer milliseconds, as in pysubs2.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from pysubs2 import SSAEvent, SSAFile
+
+from subtitles.language import Language
+
+
+@dataclasses.dataclass(repr=False, eq=False, order=False)
+class Cue(SSAEvent):
+    """A subtitle event that remembers its source line (1-based), when it has one."""
+
+    source_line: int | None = None
+
+    @classmethod
+    def from_event(cls, event: SSAEvent, source_line: int | None = None) -> Cue:
+        values = {f.name: getattr(event, f.name) for f in dataclasses.fields(SSAEvent)}
+        return cls(**values, source_line=source_line)
+
+    def copy(self) -> Cue:  # pysubs2's copy() would return a plain SSAEvent
+        return copy.copy(self)
+
+    def __repr__(self) -> str:
+        line = f" line={self.source_line}" if self.source_line is not None else ""
+        return f"<Cue {self.start}-{self.end} ms{line} {self.text[:30]!r}>"
+
+
+@dataclass(frozen=True, slots=True)
+class EncodingGuess:
+    """What the loader decided about a file's bytes.
+
+    ``confidence`` is in [0, 1]: how far the winning candidate is ahead of the runner-up
+    on the detector's score, not a probability. ``alternatives`` keeps the runners-up so a
+    report can say "cp1251 (KOI8-R was also plausible)".
+    """
+
+    encoding: str
+    confidence: float
+    bom: bool = False
+    alternatives: tuple[str, ...] = ()
+
+
+class Track(SSAFile):
+    """A subtitle track: pysubs2 events plus provenance.
+
+    Attributes beyond ``SSAFile``:
+        language: the declared (or detected) language, ``None`` when unknown.
+        source: path of the file it was loaded from (never written to).
+        source_format: pysubs2 format id of the source (``srt``, ``ass``, ``vtt``,
+            ``microdvd``, ``mpl2``, ...).
+        encoding: the encoding decision for the source bytes.
+        frame_rate: the exact rate used to convert frame-based sources, if any.
+        source_text: the decoded source text, kept for structural checks.
+    """
+
+    def __init__(
+        self,
+        *,
+        language: Language | None = None,
+        source: Path | None = None,
+        source_format: str | None = None,
+        encoding: EncodingGuess | None = None,
+        frame_rate: Fraction | None = None,
+        source_text: str = "",
+    ) -> None:
+        super().__init__()
+        self.language = language
+        self.source = source
+        self.source_format = source_format
+        self.encoding = encoding
+        self.frame_rate = frame_rate
+        self.source_text = source_text
+
+    @property
+    def cues(self) -> list[Cue]:
+        """Dialogue events as ``Cue`` objects (comments and drawings excluded)."""
+        return [e for e in self.events if isinstance(e, Cue) and not e.is_comment]
+
+    @property
+    def name(self) -> str:
+        return str(self.source) if self.source is not None else "<memory>"
+
+    def copy_track(self) -> Track:
+        """A deep copy: events, styles and info are independent of the original."""
+        new = Track(
+            language=self.language,
+            source=self.source,
+            source_format=self.source_format,
+            encoding=self.encoding,
+            frame_rate=self.frame_rate,
+            source_text=self.source_text,
+        )
+        new.info = dict(self.info)
+        new.styles = {name: style.copy() for name, style in self.styles.items()}
+        new.aegisub_project = dict(self.aegisub_project)
+        new.fonts_opaque = dict(self.fonts_opaque)
+        new.graphics_opaque = dict(self.graphics_opaque)
+        new.events = [e.copy() if isinstance(e, Cue) else Cue.from_event(e) for e in self.events]
+        return new
+
+    @classmethod
+    def from_ssafile(cls, subs: SSAFile, source_lines: list[int | None] | None = None, **meta: object) -> Track:
+        """Wrap a parsed ``SSAFile``; ``source_lines`` runs parallel to ``subs.events``."""
+        track = cls(**meta)  # type: ignore[arg-type]
+        track.info = subs.info
+        track.styles = subs.styles
+        track.aegisub_project = subs.aegisub_project
+        track.fonts_opaque = subs.fonts_opaque
+        track.graphics_opaque = subs.graphics_opaque
+        lines = source_lines or [None] * len(subs.events)
+        track.events = [Cue.from_event(e, ln) for e, ln in zip(subs.events, lines, strict=True)]
+        return track
+
+    def span(self) -> tuple[int, int] | None:
+        """(first start, last end) over dialogue cues, or ``None`` when empty."""
+        cues = self.cues
+        if not cues:
+            return None
+        return min(c.start for c in cues), max(c.end for c in cues)

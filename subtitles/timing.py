@@ -1,0 +1,116 @@
+"""Time helpers: integer milliseconds inside, frames and seconds only at the edges.
+
+Frame rates are exact ``Fraction`` values (``Fraction(24000, 1001)``), never ``23.976``
+floats: a float rate drifts by a frame every few minutes of a feature film. All frame
+arithmetic of the project goes through this module, as pysubs2 keeps it in ``time.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+from subtitles.errors import UsageError
+
+#: Rates broadcast and cinema actually use, by their customary float spelling.
+NTSC_RATES: dict[int, Fraction] = {
+    24: Fraction(24000, 1001),
+    30: Fraction(30000, 1001),
+    48: Fraction(48000, 1001),
+    60: Fraction(60000, 1001),
+    120: Fraction(120000, 1001),
+}
+
+_TIMECODE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
+
+
+def parse_fps(value: str | float | int | Fraction) -> Fraction:
+    """Read a frame rate as an exact fraction.
+
+    ``"24000/1001"``, ``"23.976"``, ``"23.98"`` and ``23.976`` all give ``24000/1001``:
+    a decimal within 0.02 of an NTSC rate *is* that rate, because nobody types the
+    repeating decimal. Integers stay integers (``"25"`` gives ``25``).
+    """
+    if isinstance(value, Fraction):
+        rate = value
+    else:
+        text = str(value).strip()
+        try:
+            if "/" in text:
+                num, den = text.split("/", 1)
+                rate = Fraction(int(num), int(den))
+            else:
+                rate = Fraction(text)
+        except (ValueError, ZeroDivisionError):
+            raise UsageError(f"not a frame rate: {value!r} (use e.g. 25, 23.976 or 24000/1001)") from None
+        if "/" not in text and rate.denominator != 1:
+            for nominal, ntsc in NTSC_RATES.items():
+                if abs(rate - ntsc) < Fraction(2, 100) and abs(rate - nominal) >= Fraction(2, 100):
+                    return ntsc
+            rate = rate.limit_denominator(1001)
+    if rate <= 0 or rate > 1000:
+        raise UsageError(f"frame rate out of range: {value!r}")
+    return rate
+
+
+def format_fps(rate: Fraction) -> str:
+    """``24000/1001`` → ``"24000/1001 (23.976)"``; ``25`` → ``"25"``."""
+    if rate.denominator == 1:
+        return str(rate.numerator)
+    return f"{rate.numerator}/{rate.denominator} ({float(rate):.3f})"
+
+
+def frames_to_ms(frames: int, fps: Fraction) -> int:
+    """Start time in ms of frame number ``frames`` (0-based), rounded to the nearest ms."""
+    return round(Fraction(frames * 1000) / fps)
+
+
+def ms_to_frames(ms: int, fps: Fraction) -> int:
+    """The frame shown at ``ms``: the last frame whose start is not after it."""
+    return math.floor(Fraction(ms) * fps / 1000 + Fraction(1, 10**6))
+
+
+def frame_ms(fps: Fraction) -> Fraction:
+    """Duration of one frame in (fractional) milliseconds."""
+    return Fraction(1000) / fps
+
+
+def frames_duration_ms(frames: int, fps: Fraction) -> int:
+    """Duration of ``frames`` frames in whole ms, rounded up so a minimum is never undercut."""
+    return math.ceil(Fraction(frames * 1000) / fps)
+
+
+def seconds_to_ms(seconds: float | Fraction) -> int:
+    """Seconds (float or exact) to integer milliseconds, rounded half away from zero."""
+    value = Fraction(seconds) * 1000
+    return int(math.floor(value + Fraction(1, 2))) if value >= 0 else -int(math.floor(-value + Fraction(1, 2)))
+
+
+def ms_to_seconds(ms: int) -> float:
+    return ms / 1000.0
+
+
+def format_ms(ms: int) -> str:
+    """``3723004`` → ``"01:02:03.004"``; negative times keep their sign."""
+    sign = "-" if ms < 0 else ""
+    ms = abs(ms)
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, milli = divmod(rest, 1000)
+    return f"{sign}{h:02d}:{m:02d}:{s:02d}.{milli:03d}"
+
+
+def parse_timecode(text: str) -> int:
+    """``"1:02:03.5"``, ``"02:03,500"`` or plain seconds ``"12.5"`` to milliseconds."""
+    text = text.strip()
+    try:
+        return seconds_to_ms(Fraction(text))
+    except ValueError:
+        pass
+    match = _TIMECODE.match(text)
+    if not match:
+        raise UsageError(f"not a time: {text!r} (use seconds or HH:MM:SS.mmm)")
+    hours, minutes, seconds, frac = match.groups()
+    millis = int((frac or "0").ljust(3, "0"))
+    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + millis
