@@ -56,7 +56,7 @@ def find_ffmpeg() -> FFmpegBinary:
 
 def _version(path: str) -> str | None:
     try:
-        out = subprocess.run(
+        out = subprocess.run(  # noqa: S603 - a list, no shell; the path is our own candidate
             [path, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
@@ -68,7 +68,7 @@ def _version(path: str) -> str | None:
 
 @functools.cache
 def _filters(path: str) -> frozenset[str]:
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 - a list, no shell
         [path, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=30, check=False
     )
     names = set()
@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     missing = [f for f in ("subtitles", "ass", "split") if not binary.has_filter(f)]
     print(f"ffmpeg {binary.version} ({binary.origin}): {binary.path}")
     if missing:
-        print(f"warning: this ffmpeg lacks filters {', '.join(missing)}: burn-in unavailable", file=sys.stderr)
+        print(
+            f"warning: this ffmpeg lacks filters {', '.join(missing)}: burn-in unavailable", file=sys.stderr
+        )
     return 0
 
 

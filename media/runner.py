@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import shlex
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def run(
     argv = [str(a) for a in args]
     log.debug("run: %s", shlex.join(argv))
     try:
-        proc = subprocess.run(argv, input=input_bytes, capture_output=True, timeout=timeout, check=False)
+        proc = subprocess.run(argv, input=input_bytes, capture_output=True, timeout=timeout, check=False)  # noqa: S603 - list, no shell
     except subprocess.TimeoutExpired as exc:
         err = exc.stderr.decode("utf-8", "backslashreplace") if exc.stderr else ""
         raise ToolError(
@@ -76,3 +77,90 @@ def ffmpeg(
     """Run the discovered ffmpeg with ``-hide_banner -nostdin`` and the given arguments."""
     binary = find_ffmpeg()
     return run([binary.path, "-hide_banner", "-nostdin", *args], timeout=timeout, what=what, path=path)
+
+
+def stream_lines(
+    args: Sequence[str | Path],
+    *,
+    timeout: float,
+    what: str,
+    on_line: Callable[[bytes], None],
+    path: str | Path | None = None,
+) -> Completed:
+    """Run a command, handing each stdout line to ``on_line`` as it arrives.
+
+    For ffmpeg's ``-progress pipe:1``. stderr is drained on its own thread (a full stderr
+    pipe would otherwise block ffmpeg and deadlock both sides); the whole run is bounded by
+    ``timeout``, after which the process is killed. Failures raise ``ToolError`` exactly
+    as ``run`` does; the returned ``stdout`` is empty because it was streamed.
+    """
+    argv = [str(a) for a in args]
+    log.debug("run: %s", shlex.join(argv))
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - list, no shell
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+    except OSError as exc:
+        raise ToolError(f"{what}: cannot start {argv[0]}: {exc.strerror}", path=path, command=argv) from None
+    assert proc.stdout is not None and proc.stderr is not None
+    err_chunks: list[bytes] = []
+    err_pipe = proc.stderr
+    drain = threading.Thread(target=lambda: err_chunks.append(err_pipe.read()), daemon=True)
+    drain.start()
+    killed = threading.Event()
+
+    def kill_on_timeout() -> None:
+        killed.set()
+        proc.kill()
+
+    timer = threading.Timer(timeout, kill_on_timeout)
+    timer.start()
+    try:
+        for line in proc.stdout:
+            on_line(line)
+        returncode = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        timer.cancel()
+        drain.join(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+    stderr = b"".join(err_chunks).decode("utf-8", "backslashreplace")
+    if killed.is_set():
+        raise ToolError(
+            f"{what} timed out after {timeout:.0f} s",
+            path=path,
+            command=argv,
+            stderr_tail=stderr_tail(stderr),
+        )
+    if returncode != 0:
+        raise ToolError(
+            f"{what} failed (exit {returncode})",
+            path=path,
+            command=argv,
+            stderr_tail=stderr_tail(stderr),
+            returncode=returncode,
+        )
+    return Completed(argv, b"", stderr)
+
+
+def ffmpeg_streaming(
+    args: Sequence[str | Path],
+    *,
+    timeout: float,
+    what: str,
+    on_line: Callable[[bytes], None],
+    path: str | Path | None = None,
+) -> Completed:
+    """``stream_lines`` for the discovered ffmpeg, with ``-hide_banner -nostdin``."""
+    binary = find_ffmpeg()
+    return stream_lines(
+        [binary.path, "-hide_banner", "-nostdin", *args],
+        timeout=timeout,
+        what=what,
+        on_line=on_line,
+        path=path,
+    )

@@ -1,11 +1,97 @@
-"""PLACEHOLDER: replaced by the owner of the 'mux' command."""
+"""``subpipe mux``: add subtitle tracks to a film (MKV or MP4) without re-encoding it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
 
 import click
 
-from subtitles.errors import UsageError
+from media.progress import Progress
+from pipeline.cli.output import emit_json
+from pipeline.mux import MuxReport, SubtitleSpec, mux_subtitles
+from subtitles.timing import parse_fps
+
+
+def _progress_printer() -> Callable[[Progress, int | None], None]:
+    """Percent done on one stderr line, rewritten in place (only on a terminal)."""
+    last = [-1]
+
+    def show(block: Progress, duration_ms: int | None) -> None:
+        share = block.fraction(duration_ms)
+        if share is None:
+            return
+        percent = int(share * 100)
+        if percent != last[0]:
+            last[0] = percent
+            click.echo(f"\rmuxing: {percent:3d}%", err=True, nl=block.done)
+
+    return show
+
+
+def format_report(report: MuxReport) -> str:
+    lines = [f"wrote {report.output} ({report.container}, verified)"]
+    for t in report.tracks:
+        flag = "default" if t.default else "       "
+        lines.append(
+            f"  #{t.stream_index} {t.language.iso639_2b} {t.title!r:<12} {flag} {t.codec:<8} "
+            f"{t.cues} cues  from {t.source}"
+        )
+    return "\n".join(lines)
 
 
 @click.command("mux")
-def command() -> None:
-    """Not built yet."""
-    raise UsageError("'mux' is not built yet")
+@click.argument("film", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("subs", nargs=-1, required=True, metavar="SUB[:LANG]...")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Output film: .mkv (SRT/ASS tracks) or .mp4 (mov_text tracks).",
+)
+@click.option(
+    "--fps", default=None, help="Frame rate for frame-based subtitles (MicroDVD), e.g. 25 or 24000/1001."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+def command(film: Path, subs: tuple[str, ...], output: Path, fps: str | None, as_json: bool) -> None:
+    """Add one subtitle track per SUB to FILM, stream-copying video and audio.
+
+    Each SUB is read with encoding detection, converted to UTF-8 and muxed with its
+    ISO 639-2 language code (rus, eng, pol) and its native name as title (Русский,
+    English, Polski). The first SUB is the default track, the others are explicitly not
+    default. The language of a SUB comes from SUB:LANG, else from a file name like
+    film.ru.srt, else from the file itself; a track of unknown language is refused.
+
+    The output is written under a temporary name, probed to check every track's language,
+    title and default flag, the video and audio streams and the duration, and only then
+    renamed: on any failure no output is left. Inputs are never overwritten. Subtitle
+    tracks already inside FILM are not copied: the SUB files replace them.
+
+    \b
+    Examples:
+      subpipe mux film.mp4 film.ru.srt film.en.srt film.pl.srt -o film.mkv
+      subpipe mux film.mp4 russian.srt:ru english.srt:en -o film.subs.mp4
+      subpipe mux film.mkv film.pl.sub --fps 25 -o out.mkv --json
+
+    \b
+    JSON (--json): {"output": str, "container": "matroska"|"mp4", "film": str,
+      "duration_ms": int|null, "verified": true,
+      "tracks": [{"source": str, "language": "rus", "bcp47": "ru", "title": str,
+                  "default": bool, "codec": str, "cues": int, "stream_index": int}]}
+
+    Exit codes: 0 written and verified, 1 a subtitle has no cues, 2 bad arguments or
+    unreadable input, 4 ffmpeg failed or the output failed verification.
+    """
+    rate: Fraction | None = parse_fps(fps) if fps is not None else None
+    specs = [SubtitleSpec.parse(s) for s in subs]
+    show_progress = not as_json and sys.stderr.isatty()
+    report = mux_subtitles(
+        film, specs, output, fps=rate, on_progress=_progress_printer() if show_progress else None
+    )
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        click.echo(format_report(report))

@@ -1,11 +1,95 @@
-"""PLACEHOLDER: replaced by the owner of the 'probe' command."""
+"""``subpipe probe``: what a film contains, as text or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
-from subtitles.errors import UsageError
+from media.probe import MediaInfo, StreamInfo, probe
+from pipeline.cli.output import emit_json
+from subtitles.timing import format_fps, format_ms
+
+#: Handler names muxers write by default: not a track name anyone chose.
+_GENERIC_HANDLERS = frozenset(
+    {"VideoHandler", "SoundHandler", "SubtitleHandler", "DataHandler", "TextHandler", "Core Media Video"}
+)
+
+
+def _stream_line(s: StreamInfo) -> str:
+    parts = [f"#{s.index}", f"{s.kind:<8}", s.codec]
+    if s.kind == "video":
+        if s.width and s.height:
+            parts.append(f"{s.width}x{s.height}")
+        if s.frame_rate is not None:
+            parts.append(f"{format_fps(s.frame_rate)} fps")
+        if s.attached_pic:
+            parts.append("cover picture")
+    if s.kind == "audio":
+        if s.channels:
+            parts.append(f"{s.channels} ch")
+        if s.sample_rate:
+            parts.append(f"{s.sample_rate} Hz")
+    if s.kind == "subtitle":
+        parts.append("bitmap (not text)" if s.is_bitmap else "text")
+    parts.append(f"lang={s.language or '-'}")
+    if s.title:
+        parts.append(f"title={s.title!r}")
+    elif s.handler_name and s.handler_name not in _GENERIC_HANDLERS:
+        parts.append(f"name={s.handler_name!r}")  # MP4 carries track names here
+    if s.default:
+        parts.append("default")
+    if s.forced:
+        parts.append("forced")
+    return "  " + "  ".join(parts)
+
+
+def format_info(info: MediaInfo) -> str:
+    """The human-readable report ``subpipe probe`` prints."""
+    lines = [
+        f"{info.path}",
+        f"  format:     {info.format_name}",
+        f"  duration:   {format_ms(info.duration_ms) if info.duration_ms is not None else 'unknown'}",
+        f"  start:      {format_ms(info.start_ms)}",
+        f"  frame rate: {format_fps(info.frame_rate) if info.frame_rate is not None else 'none (no video)'}",
+        f"  streams:    {len(info.streams)}",
+    ]
+    lines += [_stream_line(s) for s in info.streams]
+    return "\n".join(lines)
 
 
 @click.command("probe")
-def command() -> None:
-    """Not built yet."""
-    raise UsageError("'probe' is not built yet")
+@click.argument("film", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+def command(film: Path, as_json: bool) -> None:
+    """Show a film's duration, exact frame rate, start time and streams.
+
+    The frame rate is exact (24000/1001, not 23.976): give it to frame-based subtitle
+    formats (MicroDVD) and to alignment. Bitmap subtitle tracks (DVD/Blu-ray) are marked:
+    they cannot be read as text.
+
+    \b
+    Example:
+      subpipe probe film.mp4
+      subpipe probe film.mkv --json
+
+    \b
+    JSON (--json; full JSON Schema: media.probe.MEDIA_INFO_SCHEMA):
+      {"path": str, "format": str, "duration_ms": int|null, "start_ms": int,
+       "frame_rate": "num/den"|null, "backend": "ffprobe"|"pyav",
+       "streams": [{"index": int, "kind": "video"|"audio"|"subtitle"|"data"|"attachment",
+                    "codec": str, "language": str|null, "title": str|null,
+                    "default": bool, "forced": bool, "duration_ms": int|null,
+                    video: "width", "height": int, "frame_rate": "num/den"|null,
+                           "attached_pic": bool,
+                    audio: "channels", "sample_rate": int,
+                    subtitle: "is_bitmap": bool,
+                    "handler_name": str (when the container has one)}]}
+
+    Exit codes: 0 read, 2 missing or not a media file, 4 the probe tool failed.
+    """
+    info = probe(film)
+    if as_json:
+        emit_json(info.to_json())
+    else:
+        click.echo(format_info(info))

@@ -1,0 +1,532 @@
+"""What a media file contains: container, duration, start time, exact frame rate, streams.
+
+Two back-ends give the same ``MediaInfo`` (as PySceneDetect puts OpenCV and PyAV behind
+one ``VideoStream``):
+
+* **ffprobe JSON** when an ``ffprobe`` binary is available (``$SUBPIPE_FFPROBE``, then
+  ``PATH``, then beside the discovered ffmpeg). It is the reference tool users and bug
+  reports speak in.
+* **PyAV** otherwise, which is the case wherever ffmpeg comes from the imageio-ffmpeg
+  wheel (it ships no ffprobe). PyAV's wheels bundle the same libavformat/libavcodec that
+  ffprobe is a thin front-end to, so it reads the same fields (``r_frame_rate``,
+  ``avg_frame_rate``, dispositions, tags) as exact rationals, in-process, with no output
+  text to scrape. It is maintained by the PyAV/FFmpeg community, releases wheels for
+  every current FFmpeg and Python, and is already a dependency for audio decoding.
+
+Both back-ends derive every value the same way (codec descriptor names such as
+``subrip``/``dvd_subtitle``, durations from ``duration_ts × time_base``, Matroska's
+``DURATION`` statistics tag as fallback), so tests can compare them field by field.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+from media.runner import run
+from subtitles.errors import InputError, ToolError, ToolNotFound
+from subtitles.timing import seconds_to_ms
+
+log = logging.getLogger(__name__)
+
+StreamKind = Literal["video", "audio", "subtitle", "data", "attachment"]
+_KINDS: frozenset[str] = frozenset({"video", "audio", "subtitle", "data", "attachment"})
+
+#: Seconds before a probe is abandoned: a local file probes in milliseconds, a stalled
+#: network mount must not hang a batch.
+PROBE_TIMEOUT_S = 60.0
+
+#: Subtitle codecs that carry pictures, not text: they cannot be validated, aligned or
+#: converted as text (codec descriptor names, as ffprobe prints them).
+BITMAP_SUBTITLE_CODECS: frozenset[str] = frozenset(
+    {"dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle", "xsub", "dvb_teletext", "arib_caption"}
+)
+
+#: Common production rates; an average rate within 0.1 % of one of these *is* that rate.
+_STANDARD_RATES: tuple[Fraction, ...] = tuple(
+    Fraction(n, d)
+    for n, d in (
+        (24000, 1001), (24, 1), (25, 1), (30000, 1001), (30, 1), (48000, 1001), (48, 1), (50, 1),
+        (60000, 1001), (60, 1), (120, 1), (15, 1), (12, 1),
+    )
+)  # fmt: skip
+
+_MKV_DURATION = re.compile(r"^(\d+):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """One stream, in the container's own order (``index`` is ffmpeg's ``0:N``).
+
+    ``language`` and ``title`` are the tags as written (``"rus"``, ``"und"``, or ``None``
+    when absent): normalising them is the caller's decision. MP4 keeps no per-track title
+    tag; its track name travels as ``handler_name``, kept separately because most files
+    carry a generic one (``SoundHandler``).
+    """
+
+    index: int
+    kind: StreamKind
+    codec: str
+    language: str | None = None
+    title: str | None = None
+    default: bool = False
+    forced: bool = False
+    channels: int | None = None
+    sample_rate: int | None = None
+    width: int | None = None
+    height: int | None = None
+    frame_rate: Fraction | None = None
+    duration_ms: int | None = None
+    is_bitmap: bool = False
+    attached_pic: bool = False
+    handler_name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "index": self.index,
+            "kind": self.kind,
+            "codec": self.codec,
+            "language": self.language,
+            "title": self.title,
+            "default": self.default,
+            "forced": self.forced,
+            "duration_ms": self.duration_ms,
+        }
+        if self.kind == "audio":
+            data |= {"channels": self.channels, "sample_rate": self.sample_rate}
+        if self.kind == "video":
+            data |= {
+                "width": self.width,
+                "height": self.height,
+                "frame_rate": _fraction_text(self.frame_rate),
+                "attached_pic": self.attached_pic,
+            }
+        if self.kind == "subtitle":
+            data["is_bitmap"] = self.is_bitmap
+        if self.handler_name is not None:
+            data["handler_name"] = self.handler_name
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """A probed file. ``frame_rate`` is that of the default (else first) real video stream.
+
+    ``backend`` says which back-end produced it and is left out of equality, so the two
+    back-ends' results compare equal when they agree on the content.
+    """
+
+    path: Path
+    format_name: str
+    duration_ms: int | None
+    start_ms: int
+    frame_rate: Fraction | None
+    streams: tuple[StreamInfo, ...]
+    backend: str = field(default="", compare=False)
+
+    def of_kind(self, kind: StreamKind) -> tuple[StreamInfo, ...]:
+        return tuple(s for s in self.streams if s.kind == kind)
+
+    @property
+    def video(self) -> tuple[StreamInfo, ...]:
+        """Real video streams (cover art / attached pictures excluded)."""
+        return tuple(s for s in self.of_kind("video") if not s.attached_pic)
+
+    @property
+    def audio(self) -> tuple[StreamInfo, ...]:
+        return self.of_kind("audio")
+
+    @property
+    def subtitles(self) -> tuple[StreamInfo, ...]:
+        return self.of_kind("subtitle")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "format": self.format_name,
+            "duration_ms": self.duration_ms,
+            "start_ms": self.start_ms,
+            "frame_rate": _fraction_text(self.frame_rate),
+            "backend": self.backend,
+            "streams": [s.to_json() for s in self.streams],
+        }
+
+
+_NULLABLE_INT = {"type": ["integer", "null"]}
+_NULLABLE_STR = {"type": ["string", "null"]}
+_RATE = {"type": ["string", "null"], "pattern": "^[0-9]+/[0-9]+$"}
+
+#: JSON Schema of ``MediaInfo.to_json()`` (what ``subpipe probe --json`` prints).
+MEDIA_INFO_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["path", "format", "duration_ms", "start_ms", "frame_rate", "backend", "streams"],
+    "additionalProperties": False,
+    "properties": {
+        "path": {"type": "string"},
+        "format": {"type": "string"},
+        "duration_ms": _NULLABLE_INT,
+        "start_ms": {"type": "integer"},
+        "frame_rate": _RATE,
+        "backend": {"enum": ["ffprobe", "pyav"]},
+        "streams": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "index",
+                    "kind",
+                    "codec",
+                    "language",
+                    "title",
+                    "default",
+                    "forced",
+                    "duration_ms",
+                ],
+                "additionalProperties": False,
+                "properties": {
+                    "index": {"type": "integer", "minimum": 0},
+                    "kind": {"enum": sorted(_KINDS)},
+                    "codec": {"type": "string"},
+                    "language": _NULLABLE_STR,
+                    "title": _NULLABLE_STR,
+                    "default": {"type": "boolean"},
+                    "forced": {"type": "boolean"},
+                    "duration_ms": _NULLABLE_INT,
+                    "channels": _NULLABLE_INT,
+                    "sample_rate": _NULLABLE_INT,
+                    "width": _NULLABLE_INT,
+                    "height": _NULLABLE_INT,
+                    "frame_rate": _RATE,
+                    "attached_pic": {"type": "boolean"},
+                    "is_bitmap": {"type": "boolean"},
+                    "handler_name": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _fraction_text(rate: Fraction | None) -> str | None:
+    return None if rate is None else f"{rate.numerator}/{rate.denominator}"
+
+
+# -- shared derivations (both back-ends go through these) ----------------------------------
+
+
+def choose_frame_rate(r_frame_rate: Fraction | None, avg_frame_rate: Fraction | None) -> Fraction | None:
+    """The frame rate a subtitle editor means, as an exact fraction.
+
+    ``r_frame_rate`` is libavformat's guess of the base rate (exact for constant-rate
+    files: ``24000/1001``); ``avg_frame_rate`` is frames over duration and can be a
+    rounded ratio (``2997/125``) or, for telecined or field-coded streams, half of
+    ``r_frame_rate``. When they agree within 0.1 % the base rate wins (it is the exact
+    one); when they disagree the average is what frames actually advance at, snapped to a
+    standard production rate when within 0.1 % of one.
+    """
+    r = r_frame_rate if r_frame_rate and r_frame_rate > 0 else None
+    avg = avg_frame_rate if avg_frame_rate and avg_frame_rate > 0 else None
+    if r is not None and (avg is None or abs(r - avg) <= avg / 1000):
+        return r
+    if avg is None:
+        return None
+    for standard in _STANDARD_RATES:
+        if abs(avg - standard) <= standard / 1000:
+            return standard
+    return avg
+
+
+def parse_mkv_duration_tag(text: str | None) -> int | None:
+    """Matroska's ``DURATION`` statistics tag (``00:00:04.934000000``) in ms, or ``None``."""
+    if not text:
+        return None
+    match = _MKV_DURATION.match(text.strip())
+    if not match:
+        return None
+    h, m, s, frac = match.groups()
+    seconds = Fraction(int(h) * 3600 + int(m) * 60 + int(s)) + Fraction(
+        int(frac or "0"), 10 ** len(frac or "0")
+    )
+    return seconds_to_ms(seconds)
+
+
+def _tag(tags: dict[str, str], key: str) -> str | None:
+    for k, v in tags.items():
+        if k.lower() == key and v != "":
+            return v
+    return None
+
+
+def _stream_duration_ms(
+    duration_ts: int | None, time_base: Fraction | None, tags: dict[str, str]
+) -> int | None:
+    if duration_ts is not None and duration_ts > 0 and time_base:
+        return seconds_to_ms(duration_ts * time_base)
+    return parse_mkv_duration_tag(_tag(tags, "duration"))
+
+
+def _make_stream(
+    *,
+    index: int,
+    kind: str,
+    codec: str,
+    tags: dict[str, str],
+    disposition: dict[str, bool],
+    channels: int | None,
+    sample_rate: int | None,
+    width: int | None,
+    height: int | None,
+    r_frame_rate: Fraction | None,
+    avg_frame_rate: Fraction | None,
+    duration_ts: int | None,
+    time_base: Fraction | None,
+) -> StreamInfo:
+    stream_kind: StreamKind = kind if kind in _KINDS else "data"  # type: ignore[assignment]
+    is_video = stream_kind == "video"
+    is_audio = stream_kind == "audio"
+    return StreamInfo(
+        index=index,
+        kind=stream_kind,
+        codec=codec,
+        language=_tag(tags, "language"),
+        title=_tag(tags, "title"),
+        default=disposition.get("default", False),
+        forced=disposition.get("forced", False),
+        channels=channels if is_audio and channels else None,
+        sample_rate=sample_rate if is_audio and sample_rate else None,
+        width=width if is_video and width else None,
+        height=height if is_video and height else None,
+        frame_rate=choose_frame_rate(r_frame_rate, avg_frame_rate) if is_video else None,
+        duration_ms=_stream_duration_ms(duration_ts, time_base, tags),
+        is_bitmap=stream_kind == "subtitle" and codec in BITMAP_SUBTITLE_CODECS,
+        attached_pic=disposition.get("attached_pic", False),
+        handler_name=_tag(tags, "handler_name"),
+    )
+
+
+def _film_frame_rate(streams: tuple[StreamInfo, ...]) -> Fraction | None:
+    videos = [s for s in streams if s.kind == "video" and not s.attached_pic]
+    chosen = next((s for s in videos if s.default), videos[0] if videos else None)
+    return chosen.frame_rate if chosen else None
+
+
+# -- ffprobe back-end -----------------------------------------------------------------------
+
+
+@functools.cache
+def find_ffprobe() -> Path | None:
+    """An ffprobe to use, or ``None``: ``$SUBPIPE_FFPROBE``, ``PATH``, beside ffmpeg."""
+    env = os.environ.get("SUBPIPE_FFPROBE")
+    if env:
+        if Path(env).is_file() and os.access(env, os.X_OK):
+            return Path(env)
+        log.warning("SUBPIPE_FFPROBE=%s is not an executable file; ignoring it", env)
+    found = shutil.which("ffprobe")
+    if found:
+        return Path(found)
+    try:
+        from media.ffmpeg import find_ffmpeg
+
+        beside = find_ffmpeg().path.with_name("ffprobe")
+    except ToolNotFound:
+        return None
+    return beside if beside.is_file() and os.access(beside, os.X_OK) else None
+
+
+def _ratio(text: Any) -> Fraction | None:
+    if not isinstance(text, str) or "/" not in text:
+        return None
+    num, den = text.split("/", 1)
+    try:
+        n, d = int(num), int(den)
+    except ValueError:
+        return None
+    return Fraction(n, d) if n > 0 and d > 0 else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "", "N/A") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _seconds_ms(value: Any) -> int | None:
+    if value in (None, "", "N/A"):
+        return None
+    try:
+        return seconds_to_ms(Fraction(str(value)))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def parse_ffprobe_json(data: dict[str, Any], path: str | Path) -> MediaInfo:
+    """``ffprobe -print_format json -show_format -show_streams`` output as ``MediaInfo``."""
+    fmt = data.get("format") or {}
+    streams = []
+    for raw in data.get("streams") or []:
+        disposition = {k: bool(v) for k, v in (raw.get("disposition") or {}).items()}
+        streams.append(
+            _make_stream(
+                index=int(raw["index"]),
+                kind=str(raw.get("codec_type") or "data"),
+                codec=str(raw.get("codec_name") or "unknown"),
+                tags={str(k): str(v) for k, v in (raw.get("tags") or {}).items()},
+                disposition=disposition,
+                channels=_int(raw.get("channels")),
+                sample_rate=_int(raw.get("sample_rate")),
+                width=_int(raw.get("width")),
+                height=_int(raw.get("height")),
+                r_frame_rate=_ratio(raw.get("r_frame_rate")),
+                avg_frame_rate=_ratio(raw.get("avg_frame_rate")),
+                duration_ts=_int(raw.get("duration_ts")),
+                time_base=_ratio(raw.get("time_base")),
+            )
+        )
+    infos = tuple(streams)
+    return MediaInfo(
+        path=Path(path),
+        format_name=str(fmt.get("format_name") or "unknown"),
+        duration_ms=_seconds_ms(fmt.get("duration")),
+        start_ms=_seconds_ms(fmt.get("start_time")) or 0,
+        frame_rate=_film_frame_rate(infos),
+        streams=infos,
+        backend="ffprobe",
+    )
+
+
+def probe_ffprobe(path: str | Path, ffprobe: Path, *, timeout: float = PROBE_TIMEOUT_S) -> MediaInfo:
+    target = _check_file(path)
+    args: list[str | Path] = [
+        ffprobe,
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        target,
+    ]
+    try:
+        done = run(args, timeout=timeout, what="probing", path=target)
+    except ToolError as exc:
+        if exc.returncode is None:  # timed out or could not start: a tool problem, not the file's
+            raise
+        raise InputError(
+            f"not a media file ffmpeg can read ({_last_line(exc.stderr_tail)})", path=target
+        ) from None
+    try:
+        data = json.loads(done.stdout.decode("utf-8", "replace"))
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"ffprobe printed invalid JSON: {exc}", path=target, command=done.args) from None
+    if not data.get("format"):
+        raise InputError("not a media file ffmpeg can read (no format found)", path=target)
+    return parse_ffprobe_json(data, target)
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "no details"
+
+
+# -- PyAV back-end --------------------------------------------------------------------------
+
+
+def probe_pyav(path: str | Path, *, timeout: float = PROBE_TIMEOUT_S) -> MediaInfo:
+    import av
+
+    target = _check_file(path)
+    try:
+        # timeout arms libavformat's interrupt callback, so a stalled read gives up.
+        container = av.open(str(target), timeout=(timeout, timeout), metadata_errors="replace")
+    except av.error.ExitError:
+        raise ToolError(f"probing timed out after {timeout:.0f} s", path=target) from None
+    except av.error.FFmpegError as exc:
+        raise InputError(f"not a media file ffmpeg can read ({exc.strerror})", path=target) from None
+    with container:
+        streams = tuple(_pyav_stream(s) for s in container.streams)
+        duration = container.duration  # AV_TIME_BASE (µs) or None
+        start = container.start_time
+        return MediaInfo(
+            path=target,
+            format_name=container.format.name,
+            duration_ms=seconds_to_ms(Fraction(duration, 1_000_000)) if duration is not None else None,
+            start_ms=seconds_to_ms(Fraction(start, 1_000_000)) if start is not None else 0,
+            frame_rate=_film_frame_rate(streams),
+            streams=streams,
+            backend="pyav",
+        )
+
+
+def _pyav_stream(stream: Any) -> StreamInfo:
+    import av
+
+    ctx = stream.codec_context
+    codec = "unknown"
+    channels = sample_rate = width = height = None
+    if ctx is not None:
+        codec = ctx.codec.canonical_name  # the descriptor name, as ffprobe prints it
+        if stream.type == "audio":
+            channels, sample_rate = ctx.channels, ctx.sample_rate
+        elif stream.type == "video":
+            width, height = ctx.width, ctx.height
+    flags = stream.disposition
+    disposition = {
+        "default": bool(flags & av.stream.Disposition.default),
+        "forced": bool(flags & av.stream.Disposition.forced),
+        "attached_pic": bool(flags & av.stream.Disposition.attached_pic),
+    }
+    is_video = stream.type == "video"
+    return _make_stream(
+        index=stream.index,
+        kind=str(stream.type),
+        codec=codec,
+        tags={str(k): str(v) for k, v in stream.metadata.items()},
+        disposition=disposition,
+        channels=channels,
+        sample_rate=sample_rate,
+        width=width,
+        height=height,
+        r_frame_rate=stream.base_rate if is_video else None,
+        avg_frame_rate=stream.average_rate if is_video else None,
+        duration_ts=stream.duration,
+        time_base=stream.time_base,
+    )
+
+
+# -- the one entry point --------------------------------------------------------------------
+
+
+def _check_file(path: str | Path) -> Path:
+    target = Path(path)
+    if not target.exists():
+        raise InputError("file not found", path=target)
+    if not target.is_file():  # a directory, or a FIFO whose open() would block forever
+        raise InputError("not a regular file", path=target)
+    if not os.access(target, os.R_OK):
+        raise InputError("file is not readable (permission denied)", path=target)
+    return target
+
+
+def probe(path: str | Path, *, backend: Literal["auto", "ffprobe", "pyav"] = "auto") -> MediaInfo:
+    """Probe a media file. Raises ``InputError`` (exit 2) for a missing or unreadable file.
+
+    ``backend="auto"`` uses ffprobe when one is found, else PyAV; both give the same result.
+    """
+    if backend == "pyav":
+        return probe_pyav(path)
+    ffprobe = find_ffprobe()
+    if backend == "ffprobe":
+        if ffprobe is None:
+            raise ToolNotFound("no ffprobe found (set SUBPIPE_FFPROBE or put ffprobe on PATH)", path=path)
+        return probe_ffprobe(path, ffprobe)
+    return probe_ffprobe(path, ffprobe) if ffprobe is not None else probe_pyav(path)

@@ -1,0 +1,91 @@
+"""``subpipe probe`` through the real CLI entry point (in-process)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no stubs in the dev set
+import pytest
+
+from media.probe import MEDIA_INFO_SCHEMA
+from media.testmedia import make_film
+from pipeline.cli.main import EXIT_INPUT, run
+
+pytestmark = pytest.mark.media
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """The CLI installs its own stderr handlers; put the test loggers back afterwards."""
+    names = ("subpipe", "subtitles", "media", "pipeline")
+    saved = {
+        n: (logging.getLogger(n).handlers[:], logging.getLogger(n).level, logging.getLogger(n).propagate)
+        for n in names
+    }
+    yield
+    for name, (handlers, level, propagate) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
+
+
+@pytest.fixture(scope="module")
+def film(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli_probe")
+    return make_film(
+        folder / "film.mp4", duration_s=1, fps=Fraction(24000, 1001), start_time_s=2, audio_language="pol"
+    )
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        run(args)
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
+
+def test_text_report(film: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["probe", str(film)], capsys)
+    assert code == 0
+    assert "frame rate: 24000/1001 (23.976)" in out
+    assert "start:      00:00:01.9" in out  # 2 s minus AAC priming
+    assert "video" in out and "h264" in out and "160x90" in out
+    assert "lang=pol" in out and "48000 Hz" in out
+
+
+def test_json_matches_schema(film: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["probe", str(film), "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    jsonschema.validate(data, MEDIA_INFO_SCHEMA)
+    assert data["frame_rate"] == "24000/1001"
+    assert [s["kind"] for s in data["streams"]] == ["video", "audio"]
+    assert data["streams"][1]["language"] == "pol"
+
+
+def test_schema_rejects_a_float_rate() -> None:
+    bad = {"path": "x", "format": "mp4", "duration_ms": 1, "start_ms": 0, "frame_rate": "23.976",
+           "backend": "pyav", "streams": []}  # fmt: skip
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, MEDIA_INFO_SCHEMA)
+
+
+def test_unreadable_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "notes.mp4"
+    junk.write_text("not a film")
+    code, out, err = _run(["probe", str(junk)], capsys)
+    assert code == EXIT_INPUT and out == ""
+    assert err.strip().splitlines() == [
+        f"subpipe: error: {junk}: not a media file ffmpeg can read (Invalid data found when processing input)"
+    ]
+    code, _, err = _run(["probe", str(tmp_path / "missing.mkv")], capsys)
+    assert code == EXIT_INPUT and "missing.mkv: file not found" in err
+
+
+def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["probe", "--help"], capsys)
+    assert code == 0 and "subpipe probe film.mp4" in out and "--json" in out
