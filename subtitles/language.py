@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,10 @@ _BIBLIOGRAPHIC: dict[str, str] = {
     "bod": "tib", "cym": "wel",
 }  # fmt: skip
 _TERMINOLOGIC = {b: t for t, b in _BIBLIOGRAPHIC.items()}
+
+#: ISO 639-2 codes withdrawn in 2008 that babel still lists as aliases; without this,
+#: Serbian would be tagged ``scc`` and Croatian ``scr``, which players no longer know.
+_WITHDRAWN_639_2 = frozenset({"scc", "scr", "mol"})
 
 _SPLIT = re.compile(r"[-_]")
 
@@ -134,14 +139,38 @@ def _locale_for(tag: str) -> Locale:
 
 @functools.cache
 def _alias_table() -> dict[str, str]:
-    aliases: dict[str, str] = get_global("language_aliases")
-    return {k.lower(): v for k, v in aliases.items() if "_" not in k and len(k) == 3}
+    aliases: Mapping[str, str] = get_global("language_aliases")
+    return {
+        k.lower(): v
+        for k, v in aliases.items()
+        if "_" not in k and len(k) == 3 and k.lower() not in _WITHDRAWN_639_2
+    }
 
 
 @functools.cache
 def _three_letter(code: str) -> str:
+    """ISO 639-2/T for a two-letter code.
+
+    babel's alias table also maps ISO 639-3 individual languages to their macrolanguage
+    (``cmn`` → ``zh``, ``ekk`` → ``et``, ``als`` → ``sq``); those are not 639-2 codes.
+    The 639-2 code is the T code of the B/T table if there is one, else the alias that
+    spells the two-letter code in order (``est`` for ``et``, ``zho`` for ``zh``).
+    """
     if len(code) == 3:
         return code
+    matches = [alias for alias, target in _alias_table().items() if target == code]
+    terminologic = [m for m in matches if m not in _TERMINOLOGIC]
+    if not terminologic:
+        terminologic = [_TERMINOLOGIC[m] for m in matches if m in _TERMINOLOGIC]
+    if not terminologic:
+        return code
+
+    def rank(alias: str) -> tuple[bool, bool, bool, str]:
+        letters = iter(alias)
+        spells = all(ch in letters for ch in code)
+        return (alias not in _BIBLIOGRAPHIC, not alias.startswith(code[0]), not spells, alias)
+
+    return min(terminologic, key=rank)
     matches = sorted(alias for alias, target in _alias_table().items() if target == code)
     terminologic = [m for m in matches if m not in _TERMINOLOGIC]
     if terminologic:
@@ -152,10 +181,24 @@ def _three_letter(code: str) -> str:
 
 
 @functools.cache
-def _name_table() -> dict[str, str]:
-    """Lower-cased English and native language names → language code, built once."""
+def _english_name_table() -> dict[str, str]:
+    """Lower-cased English language names → code: one locale's data, fast to build."""
+    available = {ident for ident in locale_identifiers() if "_" not in ident}
+    return {
+        name.casefold(): code
+        for code, name in Locale("en").languages.items()
+        if code in available and "_" not in code
+    }
+
+
+@functools.cache
+def _native_name_table() -> dict[str, str]:
+    """Lower-cased native names (``русский``, ``polski``) → code.
+
+    Building it loads every locale's data (a second or two), so it is only built when an
+    English name did not match.
+    """
     table: dict[str, str] = {}
-    english = Locale("en")
     for ident in locale_identifiers():
         if "_" in ident:
             continue
@@ -163,9 +206,9 @@ def _name_table() -> dict[str, str]:
             loc = Locale.parse(ident)
         except (ValueError, UnknownLocaleError):
             continue
-        for name in (english.languages.get(loc.language), loc.get_language_name(loc)):
-            if name:
-                table.setdefault(name.casefold(), loc.language)
+        name = loc.get_language_name(loc)
+        if name:
+            table.setdefault(name.casefold(), loc.language)
     return table
 
 
@@ -186,7 +229,7 @@ def _parse_locale(raw: str) -> Locale | None:
                 return Locale.parse(head)
             except (ValueError, UnknownLocaleError):
                 pass
-    code = _name_table().get(raw.casefold())
+    code = _english_name_table().get(raw.casefold()) or _native_name_table().get(raw.casefold())
     if code is not None:
         return Locale.parse(code)
     return None

@@ -17,10 +17,15 @@ import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Literal
 
 from pysubs2 import SSAEvent, SSAFile
 
+from subtitles.langdetect import LanguageGuess
 from subtitles.language import Language
+
+#: Where ``Track.language`` came from.
+LanguageSource = Literal["explicit", "filename", "detected", "unknown"]
 
 
 @dataclasses.dataclass(repr=False, eq=False, order=False)
@@ -57,6 +62,26 @@ class EncodingGuess:
     alternatives: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ParseProblem:
+    """Something wrong in the source text, found while loading, at a 1-based line.
+
+    ``severity`` is ``error`` when content was lost (a cue dropped, a timing unreadable),
+    ``warning`` when the loader had to guess (a missing index, a missing header), and
+    ``info`` for harmless oddities. ``code`` is a short stable id (``srt.bad-timing``) that
+    the validator turns into a ``parse.*`` rule id.
+    """
+
+    line: int | None
+    message: str
+    severity: Literal["error", "warning", "info"] = "warning"
+    code: str = ""
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        return f"{where}{self.severity}: {self.message}"
+
+
 class Track(SSAFile):
     """A subtitle track: pysubs2 events plus provenance.
 
@@ -68,6 +93,11 @@ class Track(SSAFile):
         encoding: the encoding decision for the source bytes.
         frame_rate: the exact rate used to convert frame-based sources, if any.
         source_text: the decoded source text, kept for structural checks.
+        language_source: where ``language`` came from: ``explicit`` (caller),
+            ``filename`` (``film.ru.srt``), ``detected`` (from the text) or ``unknown``.
+        language_guess: the text-based detection result, also when the language was
+            declared (so a report can show "declared pl, text looks Czech").
+        problems: parse problems found while loading, in source order.
     """
 
     def __init__(
@@ -79,8 +109,14 @@ class Track(SSAFile):
         encoding: EncodingGuess | None = None,
         frame_rate: Fraction | None = None,
         source_text: str = "",
+        language_source: LanguageSource = "unknown",
+        language_guess: LanguageGuess | None = None,
+        problems: list[ParseProblem] | None = None,
     ) -> None:
         super().__init__()
+        self.language_source: LanguageSource = language_source
+        self.language_guess = language_guess
+        self.problems: list[ParseProblem] = list(problems or [])
         self.language = language
         self.source = source
         self.source_format = source_format
@@ -106,6 +142,9 @@ class Track(SSAFile):
             encoding=self.encoding,
             frame_rate=self.frame_rate,
             source_text=self.source_text,
+            language_source=self.language_source,
+            language_guess=self.language_guess,
+            problems=list(self.problems),
         )
         new.info = dict(self.info)
         new.styles = {name: style.copy() for name, style in self.styles.items()}
@@ -116,7 +155,9 @@ class Track(SSAFile):
         return new
 
     @classmethod
-    def from_ssafile(cls, subs: SSAFile, source_lines: list[int | None] | None = None, **meta: object) -> Track:
+    def from_ssafile(
+        cls, subs: SSAFile, source_lines: list[int | None] | None = None, **meta: object
+    ) -> Track:
         """Wrap a parsed ``SSAFile``; ``source_lines`` runs parallel to ``subs.events``."""
         track = cls(**meta)  # type: ignore[arg-type]
         track.info = subs.info

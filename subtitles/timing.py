@@ -67,8 +67,15 @@ def frames_to_ms(frames: int, fps: Fraction) -> int:
 
 
 def ms_to_frames(ms: int, fps: Fraction) -> int:
-    """The frame shown at ``ms``: the last frame whose start is not after it."""
-    return math.floor(Fraction(ms) * fps / 1000 + Fraction(1, 10**6))
+    """The frame shown at ``ms``: the last frame whose start is not after it.
+
+    A frame's start is rarely a whole millisecond (frame 3 at 23.976 fps starts at
+    125.125 ms) and ``frames_to_ms`` rounds it to the nearest one (125), so ``ms`` is
+    read as the whole-ms spelling of an instant up to half a millisecond later. Without
+    that, ``ms_to_frames(frames_to_ms(n))`` would give ``n - 1`` for every frame whose
+    start rounds down, and a cue loaded from MicroDVD would move a frame when written back.
+    """
+    return math.floor((Fraction(ms) + Fraction(1, 2)) * fps / 1000)
 
 
 def frame_ms(fps: Fraction) -> Fraction:
@@ -84,7 +91,7 @@ def frames_duration_ms(frames: int, fps: Fraction) -> int:
 def seconds_to_ms(seconds: float | Fraction) -> int:
     """Seconds (float or exact) to integer milliseconds, rounded half away from zero."""
     value = Fraction(seconds) * 1000
-    return int(math.floor(value + Fraction(1, 2))) if value >= 0 else -int(math.floor(-value + Fraction(1, 2)))
+    return math.floor(value + Fraction(1, 2)) if value >= 0 else -math.floor(-value + Fraction(1, 2))
 
 
 def ms_to_seconds(ms: int) -> float:

@@ -1,11 +1,210 @@
-"""PLACEHOLDER: replaced by the owner of the 'inspect' command."""
+"""``subpipe inspect``: what subpipe makes of each subtitle file, before anything else runs."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
 
 import click
 
-from subtitles.errors import UsageError
+from pipeline.cli.output import emit_json
+from pipeline.ingest import ingest_each
+from subtitles.errors import InputError, SubpipeError, UsageError
+from subtitles.formats import get_format
+from subtitles.formats.microdvd import declared_rate
+from subtitles.language import Language
+from subtitles.model import Track
+from subtitles.timing import format_fps, format_ms, parse_fps
+
+
+def _fraction(rate: Fraction | None) -> str | None:
+    return None if rate is None else f"{rate.numerator}/{rate.denominator}"
+
+
+def frame_rate_source(track: Track, fps: Fraction | None) -> str | None:
+    """``explicit``, ``declared`` (in the file) or ``film`` for frame-based tracks, else ``None``."""
+    if track.frame_rate is None:
+        return None
+    if fps is not None:
+        return "explicit"
+    if declared_rate(track.source_text) == track.frame_rate:
+        return "declared"
+    return "film"
+
+
+def describe(track: Track, *, fps: Fraction | None = None) -> dict[str, Any]:
+    """The ``--json`` object for one loaded track (schema in the command's help)."""
+    span = track.span()
+    guess = track.language_guess
+    enc = track.encoding
+    return {
+        "path": track.name,
+        "ok": True,
+        "format": track.source_format,
+        "encoding": None
+        if enc is None
+        else {
+            "name": enc.encoding,
+            "confidence": round(enc.confidence, 4),
+            "bom": enc.bom,
+            "alternatives": list(enc.alternatives),
+        },
+        "language": track.language.bcp47 if track.language else None,
+        "language_name": track.language.english_name if track.language else None,
+        "language_source": track.language_source,
+        "detected_language": guess.tag if guess else None,
+        "detected_confidence": round(guess.confidence, 4) if guess else 0.0,
+        "cues": len(track.cues),
+        "first_start_ms": span[0] if span else None,
+        "last_end_ms": span[1] if span else None,
+        "first_start": format_ms(span[0]) if span else None,
+        "last_end": format_ms(span[1]) if span else None,
+        "frame_rate": _fraction(track.frame_rate),
+        "frame_rate_source": frame_rate_source(track, fps),
+        "problems": [
+            {"line": p.line, "severity": p.severity, "code": p.code, "message": p.message}
+            for p in track.problems
+        ],
+        "error": None,
+    }
+
+
+def describe_error(path: str | Path, error: SubpipeError) -> dict[str, Any]:
+    return {
+        "path": str(path),
+        "ok": False,
+        "error": {"type": type(error).__name__, "message": error.message, "line": error.line},
+    }
+
+
+def _human(info: dict[str, Any]) -> list[str]:
+    lines = [str(info["path"])]
+    enc = info["encoding"]
+    if enc is not None:
+        extra = " with BOM" if enc["bom"] else ""
+        alts = f"; also plausible: {', '.join(enc['alternatives'])}" if enc["alternatives"] else ""
+        lines.append(f"  encoding    {enc['name']}{extra} (confidence {enc['confidence']:.2f}{alts})")
+    lines.append(f"  format      {info['format']}")
+    if info["language"]:
+        declared = f"{info['language']} ({info['language_name']}, {info['language_source']})"
+    else:
+        declared = "unknown"
+    detected = info["detected_language"] or "undetermined"
+    lines.append(f"  language    {declared}; text reads as {detected} ({info['detected_confidence']:.2f})")
+    lines.append(f"  cues        {info['cues']}, {info['first_start']} → {info['last_end']}")
+    if info["frame_rate"]:
+        rate = format_fps(Fraction(info["frame_rate"]))
+        lines.append(f"  frame rate  {rate} ({info['frame_rate_source']})")
+    problems = info["problems"]
+    lines.append(f"  problems    {len(problems)}")
+    for p in problems:
+        where = f"line {p['line']}" if p["line"] is not None else "file"
+        lines.append(f"    {where}: {p['severity']}: {p['message']}")
+    return lines
+
+
+def _fps_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Fraction | None:
+    return None if value is None else parse_fps(value)
+
+
+def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Language | None:
+    return None if value is None else Language.parse(value)
 
 
 @click.command("inspect")
-def command() -> None:
-    """Not built yet."""
-    raise UsageError("'inspect' is not built yet")
+@click.argument("subs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--fps",
+    callback=_fps_option,
+    metavar="RATE",
+    help="Frame rate for MicroDVD files (25, 23.976, 24000/1001); overrides the file's own.",
+)
+@click.option(
+    "--film",
+    type=click.Path(path_type=Path),
+    metavar="FILM",
+    help="The film: its exact frame rate is used for MicroDVD files that declare none.",
+)
+@click.option(
+    "--lang",
+    "lang",
+    callback=_lang_option,
+    metavar="LANG",
+    help="Language of the files (ru, pol, en-GB, Russian...), instead of file name or detection.",
+)
+@click.option(
+    "--format",
+    "format_",
+    metavar="FORMAT",
+    help="Read as this format (srt, vtt, ass, ssa, microdvd, mpl2, tmp) instead of sniffing.",
+)
+@click.option(
+    "--encoding", metavar="CODEC", help="Decode with this encoding (cp1250, koi8-r...) instead of detecting."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list (schema below) instead of text.")
+def command(
+    subs: tuple[Path, ...],
+    fps: Fraction | None,
+    film: Path | None,
+    lang: Language | None,
+    format_: str | None,
+    encoding: str | None,
+    as_json: bool,
+) -> None:
+    """Show how subpipe reads each subtitle file: format, encoding, language, cues,
+    frame rate and every parse problem with its line number.
+
+    \b
+    Examples:
+      subpipe inspect film.ru.srt film.pl.srt film.en.vtt
+      subpipe inspect film.pl.sub --film film.mp4
+      subpipe inspect film.pl.sub --fps 25 --json
+      subpipe inspect napisy.txt --format mpl2 --encoding cp1250
+
+    \b
+    --json prints a list with one object per file, in argument order:
+      path                 the file as given
+      ok                   false when the file could not be read (then only "error")
+      error                null, or {type, message, line} for an unreadable file
+      format               srt | vtt | ass | ssa | microdvd | mpl2 | tmp
+      encoding             {name, confidence 0..1, bom, alternatives [names]}
+      language             BCP-47 tag used (ru, pl, en-GB) or null
+      language_name        English name of that language, or null
+      language_source      explicit | filename | detected | unknown
+      detected_language    tag the text itself reads as, or null (too little text)
+      detected_confidence  0..1
+      cues                 number of dialogue cues
+      first_start_ms, last_end_ms   earliest start, latest end (integer ms)
+      first_start, last_end         the same as HH:MM:SS.mmm
+      frame_rate           exact rate used for frame-based files ("24000/1001"), or null
+      frame_rate_source    explicit | declared | film, or null
+      problems             [{line, severity (error|warning|info), code, message}]
+
+    \b
+    Exit codes: 0 when every file was read (problems do not fail inspect), 2 when a file
+    is missing, not text, not a subtitle format, or a MicroDVD file has no frame rate.
+    """
+    if film is not None and not film.is_file():
+        raise UsageError("film not found", path=film)
+    if format_ is not None:
+        get_format(format_)  # an unknown format is a usage error before any file is read
+    results = ingest_each(list(subs), language=lang, fps=fps, film=film, format_=format_, encoding=encoding)
+    infos: list[dict[str, Any]] = []
+    errors: list[InputError] = []
+    for path, result in zip(subs, results, strict=True):
+        if isinstance(result, Track):
+            infos.append(describe(result, fps=fps))
+        else:
+            infos.append(describe_error(path, result))
+            errors.append(result)
+    if as_json:
+        emit_json(infos)
+    else:
+        for info in infos:
+            if info["ok"]:
+                click.echo("\n".join(_human(info)))
+    if errors:
+        for error in errors[:-1]:
+            click.echo(f"subpipe: error: {error}", err=True)
+        raise errors[-1]

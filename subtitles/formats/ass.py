@@ -1,0 +1,149 @@
+"""Advanced SubStation Alpha (``.ass``) and SubStation Alpha (``.ssa``).
+
+pysubs2's reader is the reference for this format and is used as is. What it lacks for
+uploads: one ``Dialogue:`` line with an unreadable timestamp raises and loses the whole
+file, and events do not know their line. This module checks every event line first,
+blanks the broken ones (keeping line numbers) with a problem each, lets pysubs2 parse the
+rest, and pairs its events, in order, with the event lines it found.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from fractions import Fraction
+
+import pysubs2
+from pysubs2.formats.substation import EVENT_FIELDS
+from pysubs2.time import TIMESTAMP, TIMESTAMP_SHORT
+
+from subtitles.formats.base import ParseOutcome, SubtitleFormat, split_lines
+from subtitles.model import Cue
+
+_SECTION = re.compile(r"^\[[^]]+\]$")
+
+
+def _time_ok(value: str) -> bool:
+    value = value.strip().lstrip("-")
+    return bool(TIMESTAMP.match(value) or TIMESTAMP_SHORT.match(value))
+
+
+def _pysubs2_parse(lines: list[str], format_id: str) -> tuple[pysubs2.SSAFile, list[warnings.WarningMessage]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        subs = pysubs2.SSAFile.from_file(io.StringIO("\n".join(lines) + "\n"), format_=format_id)
+    return subs, list(caught)
+
+
+class _SubStation(SubtitleFormat):
+    @classmethod
+    def _parse(cls, text: str, format_id: str) -> ParseOutcome:
+        out = ParseOutcome()
+        lines = split_lines(text)
+        n_fields = len(EVENT_FIELDS[format_id])
+        event_lines: list[int] = []
+        section = ""
+        for i, raw in enumerate(lines):
+            line = raw.strip()
+            if _SECTION.match(line):
+                section = line.lower()
+                continue
+            if section in ("[fonts]", "[graphics]"):
+                continue
+            if not (line.startswith("Dialogue:") or line.startswith("Comment:")):
+                continue
+            fields = line.split(":", 1)[1].strip().split(",", n_fields - 1)
+            if len(fields) < n_fields:
+                out.problem(
+                    i + 1,
+                    f"event line has {len(fields)} of {n_fields} fields; skipped",
+                    "error",
+                    "ass.fields",
+                )
+                lines[i] = ""
+                continue
+            if not (_time_ok(fields[1]) and _time_ok(fields[2])):
+                out.problem(
+                    i + 1,
+                    f"unreadable time {fields[1].strip()!r} or {fields[2].strip()!r}; event skipped",
+                    "error",
+                    "ass.bad-timing",
+                )
+                lines[i] = ""
+                continue
+            if section != "[events]":
+                out.problem(i + 1, "event line outside the [Events] section", "warning", "ass.section")
+            event_lines.append(i + 1)
+        if not any(ln.strip().lower() == "[script info]" for ln in lines[:50]):
+            out.problem(1, "missing [Script Info] section", "warning", "ass.missing-header")
+        try:
+            subs, caught = _pysubs2_parse(lines, format_id)
+        except (ValueError, KeyError, NotImplementedError, IndexError) as exc:
+            # a broken Style: line (a font size "big", a colour "red") sinks pysubs2's whole
+            # parse: keep the events, fall back to the default style, and say so
+            style_lines = [i for i, ln in enumerate(lines) if ln.strip().startswith("Style:")]
+            for i in style_lines:
+                lines[i] = ""
+            try:
+                subs, caught = _pysubs2_parse(lines, format_id)
+            except (ValueError, KeyError, NotImplementedError, IndexError) as exc2:
+                out.problem(None, f"pysubs2 could not read the file: {exc2}", "error", "ass.unreadable")
+                return out
+            first = style_lines[0] + 1 if style_lines else None
+            out.problem(
+                first, f"unreadable style definitions ({exc}); default style used", "error", "ass.style"
+            )
+        for warning in caught:
+            out.problem(None, str(warning.message), "warning", "ass.style")
+        if len(subs.events) != len(event_lines):  # cannot happen unless pysubs2 changes its rules
+            out.problem(
+                None,
+                "event lines could not be matched to events; line numbers unknown",
+                "warning",
+                "ass.lines",
+            )
+            event_lines_opt: list[int | None] = [None] * len(subs.events)
+        else:
+            event_lines_opt = list(event_lines)
+        out.cues = [Cue.from_event(e, ln) for e, ln in zip(subs.events, event_lines_opt, strict=True)]
+        out.header = subs
+        return out
+
+
+class AdvancedSubStation(_SubStation):
+    id = "ass"
+    extensions = (".ass",)
+
+    @classmethod
+    def sniff(cls, text: str) -> float:
+        head = text[:4000]
+        if "[V4+ Styles]" in head or re.search(r"(?im)^\s*ScriptType:\s*v4\.00\+", head):
+            return 1.0
+        if "[Script Info]" in head or re.search(r"(?m)^\s*Dialogue:", head):
+            return 0.8 if "[V4 Styles]" not in head else 0.0
+        return 0.0
+
+    @classmethod
+    def parse(
+        cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
+    ) -> ParseOutcome:
+        return cls._parse(text, "ass")
+
+
+class SubStation(_SubStation):
+    id = "ssa"
+    extensions = (".ssa",)
+
+    @classmethod
+    def sniff(cls, text: str) -> float:
+        head = text[:4000]
+        if "[V4 Styles]" in head or re.search(r"(?im)^\s*ScriptType:\s*v4\.00\s*$", head):
+            return 1.0
+        return 0.0
+
+    @classmethod
+    def parse(
+        cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
+    ) -> ParseOutcome:
+        return cls._parse(text, "ssa")

@@ -1,0 +1,83 @@
+"""What every format plug-in provides, and the values they hand back.
+
+A format module owns three things about its format: how to recognise it from content
+(``sniff``), how to walk its text and say where every cue starts and what is wrong with
+it (``parse``), and which pysubs2 writer serialises it. Parsing is tolerant on purpose:
+uploads from translators are often hand-edited, and a file with one garbled timestamp
+must still load, with the problem reported at its line, rather than be refused whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import ClassVar, Literal
+
+from pysubs2 import SSAFile
+
+from subtitles.model import Cue, ParseProblem
+
+Severity = Literal["error", "warning", "info"]
+
+#: Line ends as editors count them: ``\r\n``, bare ``\n`` and bare ``\r`` (old Mac files).
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Split into lines the way an editor numbers them (``lines[0]`` is line 1).
+
+    ``str.splitlines`` would also split on form feeds and U+2028, shifting every later
+    line number away from what the user sees in an editor.
+    """
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+@dataclass
+class ParseOutcome:
+    """Cues in file order, problems found on the way, and format metadata."""
+
+    cues: list[Cue] = field(default_factory=list)
+    problems: list[ParseProblem] = field(default_factory=list)
+    #: Frame rate declared inside the file itself (MicroDVD ``{1}{1}25``), if any.
+    declared_fps: Fraction | None = None
+    #: Frame rate actually used to convert frames to ms (frame-based formats only).
+    frame_rate: Fraction | None = None
+    #: For SubStation files: the parsed file whose info, styles and attachments the
+    #: Track keeps (other formats get pysubs2's default style).
+    header: SSAFile | None = None
+
+    def problem(self, line: int | None, message: str, severity: Severity = "warning", code: str = "") -> None:
+        self.problems.append(ParseProblem(line=line, message=message, severity=severity, code=code))
+
+
+class SubtitleFormat:
+    """Base of the format plug-ins; subclasses are stateless and used as classes."""
+
+    #: pysubs2 format identifier (``srt``, ``vtt``, ``ass``, ``ssa``, ``microdvd``, ``mpl2``).
+    id: ClassVar[str]
+    #: File extensions that suggest this format (lower case, with dot).
+    extensions: ClassVar[tuple[str, ...]] = ()
+    #: Whether times are counted in frames and need a frame rate.
+    frame_based: ClassVar[bool] = False
+
+    @classmethod
+    def sniff(cls, text: str) -> float:
+        """How strongly the content looks like this format, from 0 (not at all) to 1."""
+        raise NotImplementedError
+
+    @classmethod
+    def parse(
+        cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
+    ) -> ParseOutcome:
+        """Tolerantly parse decoded text; never raises for malformed content.
+
+        ``fps`` is an explicit rate that overrides anything the file declares;
+        ``fallback_fps`` (the film's rate) is used only when the file declares none.
+        Formats timed in clock time ignore both. A frame-based format with no rate from
+        any of the three sources raises ``FrameRateRequired``.
+        """
+        raise NotImplementedError

@@ -1,0 +1,140 @@
+"""MicroDVD (``.sub``, ``.txt``): ``{start}{end}text``, times counted in frames.
+
+Frames mean nothing without a frame rate, and a wrong rate drifts a whole film (23.976
+against 25 is four percent: over a minute by the end of a 90-minute documentary). So the
+rate is never assumed: an explicit rate wins, then the rate the file declares in its
+first cue (``{1}{1}23.976``, VLC's convention), then the film's rate from the caller;
+with none of these, ``FrameRateRequired``. Frame maths goes through ``subtitles.timing``
+on exact fractions; pysubs2's reader would use float rates.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from subtitles.errors import FrameRateRequired, UsageError
+from subtitles.formats.base import ParseOutcome, SubtitleFormat, split_lines
+from subtitles.formats.markup import microdvd_text
+from subtitles.model import Cue
+from subtitles.timing import format_fps, frames_to_ms, ms_to_frames, parse_fps
+
+_LINE = re.compile(r"^\s*\{\s*(-?\d+)\s*\}\s*\{\s*(-?\d*)\s*\}(.*)$")
+_RATE = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?|\d+/\d+)\s*$")
+
+
+def declared_rate(text: str) -> Fraction | None:
+    """The rate a MicroDVD file declares in a first ``{1}{1}`` (or ``{0}{0}``) cue."""
+    for line in split_lines(text):
+        if not line.strip():
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            return None
+        start, end, body = match.groups()
+        if start == end and start in ("0", "1") and _RATE.match(body):
+            try:
+                return parse_fps(body.strip().replace(",", "."))
+            except UsageError:
+                return None
+        return None
+    return None
+
+
+class MicroDVD(SubtitleFormat):
+    id = "microdvd"
+    extensions = (".sub", ".txt")
+    frame_based = True
+
+    @classmethod
+    def sniff(cls, text: str) -> float:
+        lines = [ln for ln in split_lines(text)[:400] if ln.strip()]
+        if not lines:
+            return 0.0
+        hits = sum(1 for ln in lines if _LINE.match(ln))
+        return 0.95 * hits / len(lines) if hits else 0.0
+
+    @classmethod
+    def parse(
+        cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
+    ) -> ParseOutcome:
+        out = ParseOutcome()
+        declared = declared_rate(text)
+        out.declared_fps = declared
+        rate = fps or declared or fallback_fps
+        if rate is None:
+            raise FrameRateRequired("MicroDVD counts frames: give --fps or --film")
+        if fps is not None and declared is not None and fps != declared:
+            out.problem(
+                1,
+                f"file declares {format_fps(declared)} fps; using {format_fps(fps)} as given",
+                "warning",
+                "microdvd.fps-override",
+            )
+        if fps is None and declared is not None and fallback_fps is not None and declared != fallback_fps:
+            out.problem(
+                1,
+                f"file declares {format_fps(declared)} fps but the film runs at "
+                f"{format_fps(fallback_fps)}; using the declared rate",
+                "warning",
+                "microdvd.fps-mismatch",
+            )
+        out.frame_rate = rate
+        skipped_declaration = declared is None
+        open_ended: list[int] = []
+        for i, line in enumerate(split_lines(text)):
+            if not line.strip():
+                continue
+            match = _LINE.match(line)
+            if match is None:
+                out.problem(
+                    i + 1,
+                    f"not a MicroDVD line: {line.strip()[:40]!r}; skipped",
+                    "error",
+                    "microdvd.bad-line",
+                )
+                continue
+            if not skipped_declaration:
+                skipped_declaration = True
+                continue
+            first, last, body = match.groups()
+            start = frames_to_ms(int(first), rate)
+            if last == "":
+                out.problem(
+                    i + 1, "no end frame; the cue ends when the next one starts", "warning", "microdvd.no-end"
+                )
+                end = None
+            else:
+                end = frames_to_ms(int(last), rate)
+            text_ = microdvd_text(body)
+            if not text_.replace(r"\N", "").strip():
+                out.problem(i + 1, "cue has no text", "warning", "microdvd.empty-text")
+            if end is None:
+                open_ended.append(len(out.cues))
+            out.cues.append(
+                Cue(start=start, end=end if end is not None else start, text=text_, source_line=i + 1)
+            )
+        close_open_ended(out.cues, open_ended)
+        return out
+
+
+def close_open_ended(cues: list[Cue], indices: list[int]) -> None:
+    """Cues written without an end run until the next cue starts (3 s for the last one)."""
+    for k in indices:
+        following = cues[k + 1].start if k + 1 < len(cues) else cues[k].start + 3000
+        cues[k].end = max(cues[k].start, following)
+
+
+def dump_microdvd(cues: list[Cue], rate: Fraction) -> str:
+    """MicroDVD text with the rate declared in a first ``{1}{1}`` cue, as VLC expects.
+
+    Whole-cue italics survive as ``{y:i}``; other styling is dropped (MicroDVD has little).
+    """
+    declared = str(rate.numerator) if rate.denominator == 1 else f"{float(rate):.3f}"
+    out = [f"{{1}}{{1}}{declared}"]
+    for cue in cues:
+        plain = "|".join(cue.plaintext.splitlines())
+        italic = cue.text.startswith(r"{\i1}") and r"{\i0}" not in cue.text.removesuffix(r"{\i0}")
+        start, end = ms_to_frames(cue.start, rate), ms_to_frames(cue.end, rate)
+        out.append(f"{{{start}}}{{{end}}}{'{y:i}' if italic else ''}{plain}")
+    return "\n".join(out) + "\n"

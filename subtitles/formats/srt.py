@@ -1,0 +1,187 @@
+"""SubRip (``.srt``): the format most translators deliver, and the most hand-damaged.
+
+pysubs2 finds cues by looking for any line with two timestamps and treats everything up
+to the next such line as text. That loses cues silently: a timing written without
+milliseconds (``00:00:02 --> 00:00:03``) is not recognised and its text is glued to the
+previous cue, as is the text of a block whose timing line is missing; a last text line
+that is a number (``1984``) is stripped as if it were the next index. This reader walks
+the blocks itself, keeps every cue it can time, and reports the rest with line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from subtitles.formats.base import ParseOutcome, SubtitleFormat, split_lines
+from subtitles.formats.markup import srt_text
+from subtitles.model import Cue
+
+_TS = r"(-?)[ \t]*(?:(\d+)[ \t]*:[ \t]*)?(\d{1,2})[ \t]*:[ \t]*(\d{1,2})(?:[ \t]*([,.])[ \t]*(\d{1,3})\d*)?"
+_TIMING = re.compile(rf"^\s*{_TS}[ \t]*(?:-+>|→)[ \t]*{_TS}(?:[ \t]+.*)?\s*$")
+_NUMBER = re.compile(r"^\s*\d+\s*$")
+
+
+@dataclass(frozen=True)
+class _Timing:
+    start: int
+    end: int
+    notes: tuple[str, ...]
+
+
+def _time(groups: tuple[str | None, ...]) -> tuple[int, list[str]]:
+    sign, hours, minutes, seconds, sep, frac = groups
+    notes: list[str] = []
+    if hours is None:
+        notes.append("time without hours")
+    if frac is None:
+        notes.append("time without milliseconds")
+    elif len(frac) != 3:
+        notes.append(f"milliseconds written with {len(frac)} digit(s), read as a decimal fraction")
+    if sep == ".":
+        notes.append("'.' instead of ',' before the milliseconds")
+    if int(minutes or 0) > 59 or int(seconds or 0) > 59:
+        notes.append("minutes or seconds above 59")
+    ms = int(Fraction(f"0.{frac}") * 1000) if frac else 0
+    total = ((int(hours or 0) * 60 + int(minutes or 0)) * 60 + int(seconds or 0)) * 1000 + ms
+    if sign:
+        notes.append("negative time")
+        total = -total
+    return total, notes
+
+
+def parse_timing(line: str) -> _Timing | None:
+    """Read a SubRip timing line tolerantly; ``None`` when it cannot be read at all."""
+    match = _TIMING.match(line)
+    if match is None:
+        return None
+    groups = match.groups()
+    start, notes_a = _time(groups[:6])
+    end, notes_b = _time(groups[6:12])
+    notes = tuple(dict.fromkeys(notes_a + notes_b))
+    return _Timing(start, end, notes)
+
+
+class SubRip(SubtitleFormat):
+    id = "srt"
+    extensions = (".srt",)
+
+    @classmethod
+    def sniff(cls, text: str) -> float:
+        lines = split_lines(text)[:400]
+        timings = sum(1 for ln in lines if _TIMING.match(ln))
+        if timings == 0:
+            return 0.0
+        comma = sum(1 for ln in lines if _TIMING.match(ln) and "," in ln)
+        return 0.9 if comma else 0.6
+
+    @classmethod
+    def parse(
+        cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
+    ) -> ParseOutcome:
+        out = ParseOutcome()
+        lines = split_lines(text)
+        n = len(lines)
+        blank = [not ln.strip() for ln in lines]
+        timing: dict[int, _Timing | None] = {}
+        for i, ln in enumerate(lines):
+            if "-->" in ln or _TIMING.match(ln):
+                timing[i] = parse_timing(ln)
+        starts = sorted(timing)
+
+        def index_line_of(t: int) -> int | None:
+            """The line above a timing line that is its index (number or garbled), if any."""
+            j = t - 1
+            if j < 0 or blank[j] or j in timing:
+                return None
+            if _NUMBER.match(lines[j]):
+                return j
+            if j == 0 or blank[j - 1]:
+                return j  # a non-numeric line opening a block: a garbled index
+            return None
+
+        first_start = index_line_of(starts[0]) if starts else None
+        head_end = (first_start if first_start is not None else starts[0]) if starts else n
+        stray = next((i for i in range(head_end) if not blank[i]), None)
+        if stray is not None:
+            out.problem(stray + 1, "text before the first cue is ignored", "warning", "srt.leading-text")
+
+        previous_index: int | None = None
+        for k, t in enumerate(starts):
+            idx_line = index_line_of(t)
+            source = (idx_line if idx_line is not None else t) + 1
+            nxt = starts[k + 1] if k + 1 < len(starts) else n
+            nxt_idx = index_line_of(nxt) if k + 1 < len(starts) else None
+            end_region = nxt_idx if nxt_idx is not None else nxt
+            body = list(range(t + 1, end_region))
+            body = _cut_orphan_block(body, lines, blank, out)
+            while body and blank[body[-1]]:
+                body.pop()
+            interior_blank = [i for i in body if blank[i]]
+            text_lines = [lines[i] for i in body if not blank[i]]
+
+            tm = timing[t]
+            previous_index = _check_index(idx_line, t, lines, previous_index, out)
+            if tm is None:
+                out.problem(
+                    t + 1,
+                    f"unreadable timing line {lines[t].strip()!r}; cue skipped",
+                    "error",
+                    "srt.bad-timing",
+                )
+                continue
+            for note in tm.notes:
+                out.problem(
+                    t + 1, note, "info" if "without hours" not in note else "warning", "srt.timing-format"
+                )
+            if interior_blank:
+                out.problem(
+                    interior_blank[0] + 1, "blank line inside cue text", "warning", "srt.blank-in-text"
+                )
+            if not text_lines:
+                if k + 1 == len(starts) and t + 1 >= n:
+                    out.problem(
+                        t + 1, "file ends right after a timing line (truncated?)", "error", "srt.truncated"
+                    )
+                else:
+                    out.problem(source, "cue has no text", "warning", "srt.empty-text")
+            cue = Cue(start=tm.start, end=tm.end, text=srt_text(text_lines), source_line=source)
+            out.cues.append(cue)
+        return out
+
+
+def _cut_orphan_block(body: list[int], lines: list[str], blank: list[bool], out: ParseOutcome) -> list[int]:
+    """End a cue's text at a blank line followed by a bare number: that number opens a
+    block whose timing line is missing (or the file was cut off after it), and its text
+    must not be glued to the cue before, as pysubs2 would."""
+    for pos, i in enumerate(body):
+        if blank[i] and pos + 1 < len(body) and _NUMBER.match(lines[body[pos + 1]]):
+            orphan = body[pos + 1]
+            number = lines[orphan].strip()
+            if any(not blank[j] for j in body[pos + 2 :]):
+                message = f"cue {number} has no timing line; its text is skipped"
+                out.problem(orphan + 1, message, "error", "srt.missing-timing")
+            else:
+                out.problem(
+                    orphan + 1, f"file ends after index {number} (truncated?)", "error", "srt.truncated"
+                )
+            return body[:pos]
+    return body
+
+
+def _check_index(
+    idx_line: int | None, timing_line: int, lines: list[str], previous: int | None, out: ParseOutcome
+) -> int | None:
+    """Report a missing, garbled or out-of-sequence index; return the last good index."""
+    if idx_line is None:
+        out.problem(timing_line + 1, "cue has no index number", "info", "srt.missing-index")
+        return previous
+    text = lines[idx_line].strip()
+    if not _NUMBER.match(text):
+        out.problem(idx_line + 1, f"index is not a number: {text!r}", "warning", "srt.bad-index")
+        return previous
+    number = int(text)
+    if previous is not None and number != previous + 1:
+        out.problem(idx_line + 1, f"index {number} follows {previous}", "info", "srt.index-order")
+    return number

@@ -1,0 +1,183 @@
+"""Loading any real subtitle file into a ``Track``, and writing tracks back out.
+
+The steps, each in its own module: bytes to text (``subtitles.encoding``, with the
+declared language as a prior), text to a format (``subtitles.formats`` sniffing), text to
+cues with source lines and parse problems (the format's tolerant parser), and the
+language (explicit, else the file name, else detected from the text). A malformed file
+still loads; what was wrong is on ``Track.problems`` with line numbers. Only bytes that
+are not text, or text with no recognisable cue at all, raise.
+
+The source file is only ever read.
+"""
+
+from __future__ import annotations
+
+import logging
+from fractions import Fraction
+from pathlib import Path, PurePath
+
+from subtitles.atomic import refuse_overwrite_of_inputs, write_text
+from subtitles.encoding import decode_bytes
+from subtitles.errors import FormatError, InputError, SubpipeError, UsageError
+from subtitles.formats import get_format, sniff_format
+from subtitles.formats.microdvd import dump_microdvd
+from subtitles.langdetect import LanguageGuess, detect_language
+from subtitles.language import Language, language_from_filename
+from subtitles.model import LanguageSource, Track
+
+log = logging.getLogger(__name__)
+
+#: Subtitle files are text of a few hundred kilobytes; anything far larger is a mistake
+#: (a video passed as a subtitle) and is refused before it is read into memory.
+MAX_BYTES = 32 * 1024 * 1024
+
+#: A detected language is used only when the detector is at least this sure.
+MIN_DETECTION_CONFIDENCE = 0.5
+
+#: Output format by file extension, for ``save_track``.
+EXTENSION_FORMATS = {".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".ssa": "ssa", ".sub": "microdvd"}
+
+
+def load_track(
+    path: str | Path,
+    *,
+    language: Language | None = None,
+    fps: Fraction | None = None,
+    film_fps: Fraction | None = None,
+    format_: str | None = None,
+    encoding: str | None = None,
+) -> Track:
+    """Load a subtitle file.
+
+    ``language`` overrides the file name and detection; ``fps`` overrides a frame rate
+    declared in a MicroDVD file, ``film_fps`` is used when the file declares none;
+    ``format_`` and ``encoding`` override sniffing. Raises ``InputError`` (or a subclass:
+    ``EncodingError``, ``FormatError``, ``FrameRateRequired``) naming the file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such file", path=path)
+    if path.is_dir():
+        raise InputError("is a folder, not a subtitle file", path=path)
+    if not path.is_file():  # a FIFO or device would block or never end
+        raise InputError("not a regular file", path=path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise FormatError(f"too large for a subtitle file ({size // (1024 * 1024)} MiB)", path=path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    return load_bytes(
+        data,
+        name=str(path),
+        language=language,
+        fps=fps,
+        film_fps=film_fps,
+        format_=format_,
+        encoding=encoding,
+        source=path,
+    )
+
+
+def load_bytes(
+    data: bytes,
+    *,
+    name: str,
+    language: Language | None = None,
+    fps: Fraction | None = None,
+    film_fps: Fraction | None = None,
+    format_: str | None = None,
+    encoding: str | None = None,
+    source: Path | None = None,
+) -> Track:
+    """Load subtitle bytes that came from ``name`` (a path or an upload's file name)."""
+    declared, language_source = _declared_language(language, name)
+    text, guess = decode_bytes(data, language=declared, encoding=encoding, path=name)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise FormatError("file is empty", path=name)
+    try:
+        fmt = get_format(format_) if format_ else sniff_format(text, name)
+        outcome = fmt.parse(text, fps=fps, fallback_fps=film_fps)
+    except SubpipeError as exc:
+        exc.path = exc.path or Path(name)
+        raise
+    if not outcome.cues:
+        first_error = next((p for p in outcome.problems if p.severity == "error"), None)
+        detail = f" ({first_error.message})" if first_error else ""
+        raise FormatError(
+            f"no readable {fmt.id} cues{detail}", path=name, line=first_error.line if first_error else None
+        )
+    track = Track(
+        source=source,
+        source_format=fmt.id,
+        encoding=guess,
+        frame_rate=outcome.frame_rate,
+        source_text=text,
+        problems=sorted(outcome.problems, key=lambda p: (p.line is None, p.line or 0)),
+    )
+    if outcome.header is not None:
+        track.info = outcome.header.info
+        track.styles = outcome.header.styles
+        track.aegisub_project = outcome.header.aegisub_project
+        track.fonts_opaque = outcome.header.fonts_opaque
+        track.graphics_opaque = outcome.header.graphics_opaque
+    track.events = list(outcome.cues)
+    track.format = fmt.id
+    track.fps = float(outcome.frame_rate) if outcome.frame_rate is not None else None
+    track.language_guess = detect_language("\n".join(c.text for c in track.cues))
+    track.language, track.language_source = _final_language(declared, language_source, track.language_guess)
+    log.debug("loaded %s: %s, %s, %d cues", name, fmt.id, guess.encoding, len(track.events))
+    return track
+
+
+def _declared_language(language: Language | None, name: str) -> tuple[Language | None, LanguageSource]:
+    if language is not None:
+        return language, "explicit"
+    from_name = language_from_filename(PurePath(name).name)
+    if from_name is not None:
+        return from_name, "filename"
+    return None, "unknown"
+
+
+def _final_language(
+    declared: Language | None, source: LanguageSource, guess: LanguageGuess
+) -> tuple[Language | None, LanguageSource]:
+    if declared is not None:
+        return declared, source
+    if guess.language is not None and guess.confidence >= MIN_DETECTION_CONFIDENCE:
+        return guess.language, "detected"
+    return None, "unknown"
+
+
+def dump_track(track: Track, format_: str | None = None) -> str:
+    """Serialise a track as text (``srt`` unless told, or the track's own format).
+
+    MicroDVD is written with the track's exact frame rate through ``subtitles.timing``;
+    the other formats use pysubs2's writers.
+    """
+    target = get_format(format_ or track.source_format or "srt").id
+    if target == "microdvd":
+        if track.frame_rate is None:
+            raise UsageError("writing MicroDVD needs a frame rate (the track has none)")
+        return dump_microdvd(track.cues, track.frame_rate)
+    return track.to_string(target)
+
+
+def save_track(track: Track, path: str | Path, format_: str | None = None) -> None:
+    """Write a track as UTF-8, atomically; never over its own source file.
+
+    The format comes from ``format_``, else the extension (``.srt``, ``.vtt``, ``.ass``,
+    ``.ssa``, ``.sub``); ``.txt`` is ambiguous (MPL2 or MicroDVD) and needs ``format_``.
+    """
+    path = Path(path)
+    if format_ is None:
+        format_ = EXTENSION_FORMATS.get(path.suffix.lower())
+        if format_ is None:
+            raise UsageError(
+                f"cannot tell the subtitle format from {path.suffix or 'no extension'!r}", path=path
+            )
+    text = dump_track(track, format_)
+    refuse_overwrite_of_inputs(path, [track.source] if track.source is not None else [])
+    write_text(path, text)
