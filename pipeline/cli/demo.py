@@ -1,11 +1,54 @@
-"""PLACEHOLDER: replaced by the owner of the 'demo' command."""
+"""``subpipe demo [DIR]``: build the demo film and its flawed uploads, run the pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
-from subtitles.errors import UsageError
+from pipeline.cli.output import emit_json
+from pipeline.demo_stages import DemoReport, StageRecord, run_demo
+
+_MARK = {"ok": "ok", "missing": "MISSING", "failed": "FAILED", "skipped": "skipped"}
+
+
+def _show(record: StageRecord, root: Path) -> None:
+    click.echo(f"  {_MARK[record.status]:<8} {record.name:<8} {record.summary}  ({record.seconds:.1f} s)")
+    for shown in record.to_json(root)["outputs"]:
+        click.echo(f"{'':20}{shown}")
 
 
 @click.command("demo")
-def command() -> None:
-    """Not built yet."""
-    raise UsageError("'demo' is not built yet")
+@click.argument(
+    "directory", metavar="[DIR]", required=False, default="subpipe-demo", type=click.Path(path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the stage records as JSON on stdout.")
+def command(directory: Path, as_json: bool) -> None:
+    """Make a short demo film with Russian speech and its ru/en/pl subtitle uploads, as
+    translators deliver them (KOI8-R, cp1250 and 2.5 s late, planted flaws), then run the
+    pipeline on them and show where every output is.
+
+    DIR defaults to ./subpipe-demo. Inputs go to DIR/input (with planted_flaws.json and
+    the truth timing in DIR/input/truth), results to DIR/output. Running it again into
+    the same DIR overwrites only the demo's own files. Nothing is downloaded.
+
+    \b
+    Example:
+      subpipe demo
+      subpipe demo /tmp/demo --json
+      subpipe probe subpipe-demo/output/crackdown.mkv
+    """
+    root = directory.resolve()
+    if root.exists() and not root.is_dir():
+        raise click.BadParameter(f"{directory} exists and is not a folder", param_hint="DIR")
+    if not as_json:
+        click.echo(f"subpipe demo in {root}")
+    report: DemoReport = run_demo(root, on_record=None if as_json else (lambda r: _show(r, root)))
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        counts = {s: sum(1 for r in report.stages if r.status == s) for s in _MARK}
+        shown = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        click.echo(f"{shown}; inputs in {root / 'input'}, results in {root / 'output'}")
+    if report.error is not None:
+        raise report.error

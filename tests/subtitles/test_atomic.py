@@ -50,3 +50,16 @@ def test_output_equal_to_input_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="overwrite an input"):
         refuse_overwrite_of_inputs(tmp_path / "." / "film.pl.srt", [src])
     refuse_overwrite_of_inputs(tmp_path / "other.srt", [src])
+
+
+def test_output_permissions_follow_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "film.srt"
+        write_text(out, "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

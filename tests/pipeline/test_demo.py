@@ -1,0 +1,370 @@
+"""``subpipe demo``: the film, the uploads as translators deliver them, the planted flaws,
+and the muxed MKV, checked through the real console script and a probe."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pysubs2
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from media.probe import probe
+from media.synth import decode_pcm, ms_to_sample
+from pipeline.demo import (
+    FPS,
+    LEAD_IN_MS,
+    LEAD_OUT_MS,
+    PL_OFFSET_MS,
+    SPECS,
+    break_lines,
+    build_demo_inputs,
+)
+from pipeline.demo_stages import ALIGN_TOLERANCE_MS, DemoContext, Stage, StageResult, run_demo
+from subtitles.errors import ContentError
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    root: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def report(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.stdout)
+        return data
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli.main", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    root = tmp_path_factory.mktemp("demo") / "subpipe-demo"
+    done = run_cli("demo", root, "--json")
+    return DemoRun(root, done.returncode, done.stdout, done.stderr)
+
+
+def upload(demo: DemoRun, lang: str) -> Path:
+    return demo.root / "input" / f"crackdown.{lang}.srt"
+
+
+def parse(text: str) -> list[pysubs2.SSAEvent]:
+    return [e for e in pysubs2.SSAFile.from_string(text, format_="srt").events if not e.is_comment]
+
+
+def flaws(demo: DemoRun) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads((demo.root / "input" / "planted_flaws.json").read_text("utf-8"))
+    return data
+
+
+@pytest.mark.media
+def test_demo_runs_every_built_stage(demo: DemoRun) -> None:
+    stages = {s["name"]: s for s in demo.report["stages"]}
+    assert list(stages) == ["inputs", "inspect", "validate", "fix", "align", "mux"]
+    assert "output/crackdown.mkv" in stages["mux"]["outputs"]
+    problems = {n: s["summary"] for n, s in stages.items() if s["status"] != "ok"}
+    assert problems == {}
+    assert demo.report["ok"] is True
+    assert demo.returncode == 0, demo.stderr
+
+
+@pytest.mark.media
+def test_validate_stage_found_every_planted_flaw(demo: DemoRun) -> None:
+    stage = next(s for s in demo.report["stages"] if s["name"] == "validate")
+    assert stage["status"] == "ok", stage["summary"]
+    found = {(f["file"], f["rule"]) for f in stage["details"]["planted_found"]}
+    assert found == {(f["file"], f["rule"]) for f in flaws(demo) if "rule" in f}
+    assert stage["details"]["unexpected"] == []
+    en = next(f for f in stage["details"]["report"]["files"] if f["path"].endswith("crackdown.en.srt"))
+    assert [f for f in en["findings"] if f["severity"] in ("warning", "error")] == []
+
+
+@pytest.mark.media
+def test_fix_stage_repairs_what_is_safe_to_repair(demo: DemoRun) -> None:
+    fixed = {
+        lang: parse((demo.root / "output" / "fixed" / f"crackdown.{lang}.srt").read_text("utf-8"))
+        for lang in SPECS
+    }
+    truth = {
+        lang: parse((demo.root / "input" / "truth" / f"{lang}.srt").read_text("utf-8")) for lang in SPECS
+    }
+    assert [c.text for c in fixed["ru"]] == [c.text for c in truth["ru"]]  # «», Cyrillic о
+    assert all(b.start - a.end >= 80 for a, b in zip(fixed["ru"], fixed["ru"][1:], strict=False)), (
+        "overlap left"
+    )
+    assert [c.text for c in fixed["en"]] == [c.text for c in truth["en"]]
+    assert "zniknęło…" in fixed["pl"][9].text
+
+
+@pytest.mark.media
+def test_aligned_files_are_on_the_truth(demo: DemoRun) -> None:
+    """The late Polish file comes back on time; the others stay put (median start error,
+    within the truth's lead-in of 100-140 ms before the speech)."""
+    for lang in SPECS:
+        aligned = parse((demo.root / "output" / "aligned" / f"crackdown.{lang}.srt").read_text("utf-8"))
+        truth = parse((demo.root / "input" / "truth" / f"{lang}.srt").read_text("utf-8"))
+        errors = sorted(abs(a.start - b.start) for a, b in zip(aligned, truth, strict=True))
+        assert errors[len(errors) // 2] <= ALIGN_TOLERANCE_MS, (lang, errors)
+
+
+@pytest.mark.media
+def test_mkv_has_three_tagged_tracks_first_default(demo: DemoRun) -> None:
+    """The foundation issue's done-when, checked by probing the output."""
+    mkv = demo.root / "output" / "crackdown.mkv"
+    info = probe(mkv)
+    subs = [s for s in info.streams if s.kind == "subtitle"]
+    assert [(s.language, s.title) for s in subs] == [
+        ("rus", "Русский"),
+        ("eng", "English"),
+        ("pol", "Polski"),
+    ]
+    assert [s.default for s in subs] == [True, False, False]
+    assert [s.kind for s in info.streams if s.kind != "subtitle"] == ["video", "audio"]
+    assert info.duration_ms is not None and abs(info.duration_ms - 56_400) <= 100
+
+
+@pytest.mark.media
+def test_uploads_are_really_in_their_legacy_encodings(demo: DemoRun) -> None:
+    truth = {lang: (demo.root / "input" / "truth" / f"{lang}.srt").read_text("utf-8") for lang in SPECS}
+    ru = upload(demo, "ru").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        ru.decode("utf-8")
+    ru_text = ru.decode("koi8_r")
+    assert "Организации с деньгами" in ru_text and "всё" in ru_text
+    assert "Организации" not in ru.decode("cp1251")  # KOI8-R, not the Windows Cyrillic page
+    pl = upload(demo, "pl").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        pl.decode("utf-8")
+    pl_text = pl.decode("cp1250")
+    assert "wszystko zmieniła" in pl_text and "Społeczeństwo" in pl_text
+    assert "ą".encode("cp1250") in pl and "ą".encode("iso8859_2") not in pl  # Windows, not ISO Latin-2
+    assert b"\r\n" in pl and b"\r\n" not in ru  # Windows delivery has CRLF
+    en = upload(demo, "en").read_bytes()
+    assert not en.startswith(b"\xef\xbb\xbf")
+    assert en.decode("utf-8") == truth["en"]
+
+
+@pytest.mark.media
+def test_pl_is_late_by_exactly_two_and_a_half_seconds(demo: DemoRun) -> None:
+    pl = parse(_decoded(demo, "crackdown.pl.srt"))
+    truth = parse((demo.root / "input" / "truth" / "pl.srt").read_text("utf-8"))
+    assert len(pl) == len(truth) == 10
+    assert {(a.start - b.start, a.end - b.end) for a, b in zip(pl, truth, strict=True)} == {(2500, 2500)}
+    listed = [f for f in flaws(demo) if f["file"] == "crackdown.pl.srt" and "offset_ms" in f]
+    assert {(f.get("rule"), f.get("kind"), f["offset_ms"]) for f in listed} == {
+        ("xlang.offset", None, PL_OFFSET_MS),
+        (None, "timing_offset", PL_OFFSET_MS),
+    }
+
+
+def _decoded(demo: DemoRun, name: str) -> str:
+    lang = name.split(".")[1]
+    return (demo.root / "input" / name).read_bytes().decode(SPECS[lang].encoding).replace("\r\n", "\n")
+
+
+@pytest.mark.media
+def test_planted_flaw_lines_point_at_the_flawed_cues(demo: DemoRun) -> None:
+    listed = [f for f in flaws(demo) if "line" in f]
+    assert {(f["file"], f["rule"], f["cue"]) for f in listed} == {
+        ("crackdown.ru.srt", "typo.quotes", 1),
+        ("crackdown.ru.srt", "text.mixed_script", 4),
+        ("crackdown.ru.srt", "timing.overlap", 6),
+        ("crackdown.pl.srt", "typo.ellipsis", 10),
+        ("crackdown.pl.srt", "read.line_length", 5),
+    }
+    for flaw in listed:
+        lines = _decoded(demo, flaw["file"]).splitlines()
+        start = flaw["line"] - 1
+        assert lines[start] == str(flaw["cue"]), flaw  # the cue's index line
+        assert "-->" in lines[start + 1]
+        end = lines.index("", start) if "" in lines[start:] else len(lines)
+        body = lines[start + 2 : end]
+        cues = parse(_decoded(demo, flaw["file"]))
+        cue, following = cues[flaw["cue"] - 1], cues[flaw["cue"] : flaw["cue"] + 1]
+        rule = flaw["rule"]
+        exact = lines[flaw["text_line"] - 1] if "text_line" in flaw else None
+        if rule == "typo.quotes":
+            assert re.search(r'"[^"]+"', " ".join(body))
+            assert exact is not None and '"' in exact
+        elif rule == "text.mixed_script":
+            words = [w for w in re.findall(r"\w+", " ".join(body)) if _scripts(w) == {"LATIN", "CYRILLIC"}]
+            assert words == ["Прoверки"]
+            assert exact is not None and "Прoверки" in exact
+        elif rule == "timing.overlap":
+            assert cue.end - following[0].start == 400
+            assert (flaw["next_cue"], lines[flaw["next_line"] - 1]) == (7, "7")
+        elif rule == "typo.ellipsis":
+            assert "..." in " ".join(body)
+            assert exact is not None and "..." in exact
+        elif rule == "read.line_length":
+            assert len(body) == 1 and len(body[0]) > 42
+            assert exact == body[0]
+
+
+def _scripts(word: str) -> set[str]:
+    return {unicodedata.name(c).split()[0] for c in word if c.isalpha()}
+
+
+def _expected_breaks(demo: DemoRun) -> dict[tuple[str, int], set[str]]:
+    return {(f["file"], f["cue"]): {f["rule"]} for f in flaws(demo) if "cue" in f}
+
+
+@pytest.mark.media
+def test_everything_not_planted_follows_the_style_rules(demo: DemoRun) -> None:
+    """Line length, lines per cue, reading speed, duration, gaps and frames: only the
+    planted flaws break a rule, so a validator's findings can be checked one to one."""
+    planted = _expected_breaks(demo)
+    frame = int(1000 / FPS)
+    for lang, spec in SPECS.items():
+        name = f"crackdown.{lang}.srt"
+        cues = parse(_decoded(demo, name))
+        assert len(cues) == 10
+        for i, cue in enumerate(cues, start=1):
+            rules = planted.get((name, i), set())
+            lines = cue.text.split("\\N")
+            assert len(lines) <= 2
+            if "read.line_length" not in rules:
+                assert max(len(line) for line in lines) <= spec.max_line, (name, i, lines)
+            chars = sum(len(line) for line in lines)
+            assert chars / ((cue.end - cue.start) / 1000) <= spec.max_cps, (name, i)
+            assert 834 <= cue.end - cue.start <= 7000
+            if lang != "pl":  # the late file is off the frame grid by half a frame
+                assert cue.start % frame == 0 and cue.end % frame == 0
+            if i < len(cues) and "timing.overlap" not in rules:
+                assert cues[i].start - cue.end > 500  # not even a bridgeable gap
+            assert "  " not in cue.text and cue.text == cue.text.strip()
+
+
+@pytest.mark.media
+def test_truth_timing_follows_the_speech_in_the_film(demo: DemoRun) -> None:
+    speech = json.loads((demo.root / "input" / "truth" / "speech.json").read_text("utf-8"))
+    spans = speech["speech"]
+    truth = {
+        lang: parse((demo.root / "input" / "truth" / f"{lang}.srt").read_text("utf-8")) for lang in SPECS
+    }
+    assert {tuple((c.start, c.end) for c in cues) for cues in truth.values()} == {
+        tuple((c.start, c.end) for c in truth["ru"])
+    }  # one timing for all three languages: the Russian speech
+    for cue, span in zip(truth["ru"], spans, strict=True):
+        assert 0 <= span["start_ms"] - cue.start - LEAD_IN_MS < 40
+        assert cue.end - span["end_ms"] >= LEAD_OUT_MS
+    assert "«об иностранных агентах»" in truth["ru"][0].text
+    assert "zniknęło…" in truth["pl"][9].text
+    # the clip really sounds where speech.json says: find the first clip in the film's audio
+    film = decode_pcm(demo.root / "input" / "crackdown.mp4").astype(np.float64)
+    first = decode_pcm(Path(__file__).resolve().parents[2] / "pipeline" / "demo_assets" / spans[0]["clip"])
+    at = ms_to_sample(spans[0]["start_ms"], 16000)
+    window = film[at - 1600 : at + first.size + 1600]
+    corr = np.correlate(window, first.astype(np.float64), mode="valid")
+    assert int(np.argmax(corr)) == 1600
+
+
+@pytest.mark.media
+def test_human_report_and_second_run_into_the_same_folder(demo: DemoRun) -> None:
+    stranger = demo.root / "notes.txt"
+    stranger.write_text("mine", encoding="utf-8")
+    before = {p: p.read_bytes() for p in (demo.root / "input").rglob("*.srt")}
+    again = run_cli("demo", demo.root)
+    assert again.returncode == demo.returncode, again.stderr  # same outcome the second time
+    for stage in ("inputs", "inspect", "validate", "fix", "mux"):
+        assert re.search(rf"^\s+ok\s+{stage}\b", again.stdout, re.M), again.stdout
+    assert "output/crackdown.mkv" in again.stdout
+    assert stranger.read_text("utf-8") == "mine"
+    assert {p: p.read_bytes() for p in before} == before  # deterministic
+    assert not [p for p in demo.root.rglob(".*tmp-*")]  # no temporaries left
+
+
+def test_stage_runner_records_ok_failed_skipped_and_missing(tmp_path: Path) -> None:
+    def ok(ctx: DemoContext) -> StageResult:
+        return StageResult("fine", outputs=(ctx.root / "a.txt",), details={"n": 1})
+
+    def broken(ctx: DemoContext) -> StageResult:
+        raise ContentError("went wrong", path=ctx.root / "b.srt", line=3)
+
+    def absent(ctx: DemoContext) -> StageResult:
+        return StageResult("not built", status="missing")
+
+    seen: list[str] = []
+    report = run_demo(
+        tmp_path,
+        stages=[
+            Stage("one", "a.txt", ok),
+            Stage("two", "", broken, needs=("one",)),
+            Stage("three", "", ok, needs=("two",)),
+            Stage("four", "", absent),
+        ],
+        on_record=lambda r: seen.append(r.name),
+    )
+    assert seen == ["one", "two", "three", "four"]
+    assert [r.status for r in report.stages] == ["ok", "failed", "skipped", "missing"]
+    assert isinstance(report.error, ContentError) and report.error.line == 3
+    data = report.to_json()
+    assert data["ok"] is False
+    assert data["stages"][0]["outputs"] == ["a.txt"] and data["stages"][0]["details"] == {"n": 1}
+    assert data["stages"][1]["error"].endswith("b.srt:3: went wrong")
+    assert data["stages"][2]["summary"] == "needs two"
+    json.dumps(data)  # JSON-ready
+
+
+def test_help_has_an_example() -> None:
+    done = run_cli("demo", "--help")
+    assert done.returncode == 0
+    assert "Example:" in done.stdout and "subpipe demo" in done.stdout
+
+
+@pytest.mark.media
+def test_build_inputs_in_process(tmp_path: Path) -> None:
+    inputs = build_demo_inputs(tmp_path)
+    assert set(inputs.subtitles) == {"ru", "en", "pl"}
+    assert all(p.is_file() for p in inputs.outputs)
+    assert inputs.duration_ms % 40 == 0
+    assert [f.rule or f.kind for f in inputs.flaws].count("xlang.offset") == 1
+
+
+WORDS = st.text(alphabet="абвгдежзийклмнопрстуxyząęł", min_size=1, max_size=12)
+
+
+@given(st.lists(WORDS, min_size=1, max_size=12), st.sampled_from([39, 42]))
+def test_break_lines_keeps_words_and_limits(words: list[str], limit: int) -> None:
+    text = " ".join(words)
+    if len(text) > 2 * limit + 1 or max(map(len, words)) > limit:
+        return
+    try:
+        lines = break_lines(text, limit)
+    except ValueError:
+        # only when no single break can fit both halves
+        assert all(
+            len(" ".join(words[:k])) > limit or len(" ".join(words[k:])) > limit for k in range(1, len(words))
+        )
+        return
+    assert " ".join(lines) == text
+    assert 1 <= len(lines) <= 2
+    assert all(len(line) <= limit for line in lines)
+    assert len(lines) == 1 or len(text) > limit
+
+
+def test_break_lines_prefers_punctuation_and_keeps_prepositions_with_their_word() -> None:
+    assert break_lines("Kontrole przychodziły bez uprzedzenia, czasem co miesiąc.", 42) == (
+        "Kontrole przychodziły bez uprzedzenia,",
+        "czasem co miesiąc.",
+    )
+    assert break_lines("Short enough.", 42) == ("Short enough.",)
