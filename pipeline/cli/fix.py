@@ -1,11 +1,59 @@
-"""PLACEHOLDER: replaced by the owner of the 'fix' command."""
+"""``subpipe fix``: apply only the fixes that keep the meaning, and list every change."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
-from subtitles.errors import UsageError
+from pipeline.cli.output import emit_json, note
+from pipeline.cli.qcoptions import build_options, qc_options
+from pipeline.fix import fix_file
+from subtitles.errors import ContentError
+from subtitles.qc import Severity
 
 
 @click.command("fix")
-def command() -> None:
-    """Not built yet."""
-    raise UsageError("'fix' is not built yet")
+@click.argument("sub", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the fixed file."
+)
+@click.option("--in-place", is_flag=True, help="Replace SUB itself, keeping the original as SUB.bak.")
+@click.option("--dry-run", is_flag=True, help="List the changes without writing anything.")
+@qc_options
+@click.option("--json", "as_json", is_flag=True, help="Print the changes and remaining findings as JSON.")
+def command(
+    sub: Path, output: Path | None, in_place: bool, dry_run: bool, as_json: bool, **qc: object
+) -> None:
+    """Apply safe fixes: timing gaps and overlaps, too-short cues, quotes, ellipses,
+    dialogue dashes, mixed-script letters, stray tags and whitespace, exact mojibake repair.
+
+    Words are never changed and no cue is dropped; fixing a fixed file changes nothing.
+    The output is written atomically in the source format as UTF-8, then validated;
+    the exit code is 1 when error findings remain, else 0.
+
+    \b
+    Examples:
+      subpipe fix film.ru.srt -o film.ru.fixed.srt
+      subpipe fix film.pl.srt --in-place --fps 25      # keeps film.pl.srt.bak
+      subpipe fix film.en.vtt --dry-run --json
+    """
+    options = build_options(**qc)  # type: ignore[arg-type]
+    report = fix_file(sub, output=output, in_place=in_place, dry_run=dry_run, options=options)
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        for c in report.changes:
+            where = f"{sub}:{c.line}" if c.line is not None else str(sub)
+            click.echo(f"{where}: {c.rule} (cue {c.cue}): {c.before!r} → {c.after!r}")
+        for f in report.remaining:
+            click.echo(f"remaining: {f.format()}")
+        errors = sum(1 for f in report.remaining if f.severity is Severity.ERROR)
+        warnings = sum(1 for f in report.remaining if f.severity is Severity.WARNING)
+        click.echo(f"{len(report.changes)} changes; remaining: {errors} errors, {warnings} warnings")
+    if report.written:
+        note(f"wrote {report.output}" + (f" (backup {report.backup})" if report.backup else ""))
+    elif dry_run:
+        note("dry run: nothing written")
+    if any(f.severity is Severity.ERROR for f in report.remaining):
+        raise ContentError(f"{sub}: errors remain after fixing (see the list above)")

@@ -1,0 +1,100 @@
+"""Glyph coverage: does the burn-in font have a glyph for every character of every cue?
+
+libass substitutes a fallback font for a missing glyph when fontconfig finds one, and
+draws nothing (exit code 0) when it does not, so the check reads the actual font file's
+character map with fontTools instead of trusting the renderer. Fonts are found by
+scanning the standard font folders in Python (no ``fc-match`` subprocess in this layer).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import unicodedata
+from pathlib import Path
+
+from subtitles.errors import InputError
+
+log = logging.getLogger(__name__)
+
+#: The font burn-in uses unless told otherwise: it covers Cyrillic and Polish letters.
+DEFAULT_FONT_FILE = "DejaVuSans.ttf"
+
+
+def font_dirs() -> list[Path]:
+    """Standard font folders of Linux, macOS and Windows, the user's own first."""
+    dirs: list[Path] = []
+    try:
+        home = Path.home()
+        dirs += [home / ".local/share/fonts", home / ".fonts"]
+    except RuntimeError:  # no home directory (a service account)
+        pass
+    dirs += [Path("/usr/local/share/fonts"), Path("/usr/share/fonts"), Path("/Library/Fonts"),
+             Path("/System/Library/Fonts")]  # fmt: skip
+    if "WINDIR" in os.environ:
+        dirs.append(Path(os.environ["WINDIR"]) / "Fonts")
+    return dirs
+
+
+#: Characters a renderer never draws as glyphs: line breaks, joiners, direction marks.
+NOT_DRAWN = frozenset("\n\r\t\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
+
+
+@functools.cache
+def find_font(file_name: str = DEFAULT_FONT_FILE) -> Path | None:
+    """The first font file called ``file_name`` in the standard font folders."""
+    for root in font_dirs():
+        if not root.is_dir():
+            continue
+        for dirpath, _dirs, files in os.walk(root):
+            if file_name in files:
+                return Path(dirpath) / file_name
+    return None
+
+
+@functools.cache
+def font_codepoints(path: Path) -> frozenset[int]:
+    """Every code point the font maps to a glyph (union of its Unicode cmaps)."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        font = TTFont(str(path), fontNumber=0, lazy=True)
+    except (OSError, TTLibError) as exc:
+        raise InputError(f"cannot read font: {exc}", path=path) from None
+    try:
+        cmap = font["cmap"]
+        points: set[int] = set()
+        for table in cmap.tables:
+            if table.isUnicode():
+                points.update(table.cmap.keys())
+        return frozenset(points)
+    finally:
+        font.close()
+
+
+@functools.cache
+def font_name(path: Path) -> str:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path), fontNumber=0, lazy=True)
+    try:
+        name = font["name"].getDebugName(4)
+        return str(name) if name else path.stem
+    finally:
+        font.close()
+
+
+def missing_characters(text: str, covered: frozenset[int]) -> list[str]:
+    """Characters of ``text`` the font cannot draw, in order of first appearance.
+
+    Control characters are left to ``text.control_chars``: no font draws them."""
+    absent = [
+        ch
+        for ch in set(text)
+        if ord(ch) not in covered
+        and ch not in NOT_DRAWN
+        and not ch.isspace()
+        and unicodedata.category(ch) != "Cc"
+    ]
+    return sorted(absent, key=text.index)

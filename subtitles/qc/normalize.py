@@ -1,0 +1,201 @@
+"""Meaning-preserving text normalisations, shared by the checks (to suggest) and the
+fixer (to apply): whitespace, quotes, ellipses, dialogue dashes, mixed-script letters.
+
+They work on a *template*: the cue's text with every tag replaced by one placeholder
+character, so a fix never edits inside ``<i>`` or ``{\\an8}`` and tags stay where they
+were. Each function maps a template to a template, keeps every placeholder and line
+break, and is idempotent: applying it to its own output changes nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from subtitles.qc.text import ASS_BLOCK, HTML_TAG, Markup
+
+P = "\ue000"
+_HTML_TOKENS = re.compile(f"{HTML_TAG.pattern}|{ASS_BLOCK.pattern}")
+_ASS_TOKENS = re.compile(r"\{[^{}]*\}|\\[Nn]")
+_ASS_CLOSING = re.compile(r"\{(?:\\[ibus]0)+\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """Cue text with tags as placeholders and line breaks as ``\\n``."""
+
+    text: str
+    tags: tuple[str, ...]
+    breaks: tuple[str, ...]
+    markup: Markup
+
+    @classmethod
+    def of(cls, raw: str, markup: Markup) -> Template | None:
+        """``None`` when the text itself holds the placeholder character (never touched)."""
+        if P in raw:
+            return None
+        tags: list[str] = []
+        breaks: list[str] = []
+        if markup == "html":
+
+            def sub_html(m: re.Match[str]) -> str:
+                tags.append(m.group(0))
+                return P
+
+            return cls(_HTML_TOKENS.sub(sub_html, raw), tuple(tags), (), markup)
+
+        def sub_ass(m: re.Match[str]) -> str:
+            token = m.group(0)
+            if token.startswith("{"):
+                tags.append(token)
+                return P
+            breaks.append(token)
+            return "\n"
+
+        return cls(_ASS_TOKENS.sub(sub_ass, raw), tuple(tags), tuple(breaks), markup)
+
+    @property
+    def closing(self) -> list[bool]:
+        """Per tag: does it close something (and so belong to the text before it)?"""
+        return [t.startswith("</") or bool(_ASS_CLOSING.fullmatch(t)) for t in self.tags]
+
+    def render(self, text: str) -> str:
+        """Put the tags (and ASS line breaks) back into a normalised ``text``."""
+        if text.count(P) != len(self.tags) or (self.markup == "ass" and text.count("\n") != len(self.breaks)):
+            raise ValueError("a normalisation changed the tag or line structure")
+        tags = iter(self.tags)
+        out = re.sub(P, lambda _m: next(tags), text)
+        if self.markup == "ass":
+            breaks = iter(self.breaks)
+            out = re.sub("\n", lambda _m: next(breaks), out)
+        return out
+
+
+def through_tags(text: str, step: Callable[[str], str], closing: Sequence[bool] = ()) -> str:
+    """Apply a text normalisation as if the tags were not there, then put every tag back
+    where its neighbouring characters went.
+
+    The checks read the visible text (tags removed); running the fixes on the same text
+    makes them agree by construction: ``a <i> b`` has a double space for the reader, and
+    its fix is ``a <i>b``. Steps only insert, delete or replace characters locally, so a
+    character alignment (difflib) maps every tag position from before to after. A closing
+    tag stays with the text before it, any other tag with the text after it
+    (``a,<i>b`` becomes ``a, <i>b``); ``closing`` says which placeholder is which.
+    """
+    if P not in text:
+        return step(text)
+    plain = text.replace(P, "")
+    new = step(plain)
+    if new == plain:
+        return text
+    opcodes = difflib.SequenceMatcher(None, plain, new, autojunk=False).get_opcodes()
+
+    def moved(k: int, left: bool) -> int:
+        equal = [(i1, j1) for tag, i1, i2, j1, _j2 in opcodes if tag == "equal" and i1 <= k <= i2]
+        if equal:
+            i1, j1 = equal[0] if left else equal[-1]
+            return j1 + (k - i1)
+        for _tag, i1, i2, j1, j2 in opcodes:
+            if i1 <= k <= i2:
+                return j1 if k == i1 else j2
+        return len(new)
+
+    out: list[str] = []
+    pos = 0
+    k = 0
+    n = 0
+    for ch in text:
+        if ch == P:
+            at = max(moved(k, n < len(closing) and closing[n]), pos)
+            n += 1
+            out.append(new[pos:at])
+            out.append(P)
+            pos = at
+        else:
+            k += 1
+    out.append(new[pos:])
+    return "".join(out)
+
+
+# -- whitespace --------------------------------------------------------------------------
+
+_L = r"[^\W\d_]"
+#: Line starts and ends; the record separator counts too, so checks can scan a joined file.
+_BOL = "(?:^|(?<=[\n\x1e]))"
+_EOL = "(?=[\n\x1e]|$)"
+LEADING_SPACE = re.compile(f"{_BOL}({P}*)[ \\t\u00a0]+")
+TRAILING_SPACE = re.compile(f"[ \\t\u00a0]+({P}*){_EOL}")
+DOUBLE_SPACE = re.compile(r"(?<=\S)(?:[ \t]{2,}|\t)(?=\S)")
+SPACE_BEFORE_PUNCT = re.compile(f'(?<=[\\w»”"])({P}*)[ \\t]+(?=(?:[,.!?:;…]|\\.\\.\\.)(?:\\s|{P}|$))')
+MISSING_SPACE_COMMA = re.compile(f"(?<={_L}),(?={P}*{_L})")
+MISSING_SPACE_STOP = re.compile(
+    f"(?<={_L}{_L})(?<!www)([.!?])(?={P}*[A-ZА-ЯЁ][a-zа-яё])(?![A-Za-z]*\\.[a-z]{{2,}}\\b)"
+)
+
+
+def fix_whitespace(text: str) -> str:
+    text = LEADING_SPACE.sub(r"\1", text)
+    text = TRAILING_SPACE.sub(r"\1", text)
+    text = DOUBLE_SPACE.sub(" ", text)
+    text = SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = MISSING_SPACE_COMMA.sub(", ", text)
+    return MISSING_SPACE_STOP.sub(r"\1 ", text)
+
+
+# -- ellipsis ------------------------------------------------------------------------------
+
+THREE_DOTS = re.compile(r"\.{3,}|\. \. \.")
+
+
+def normalize_ellipsis(text: str, ellipsis: str) -> str:
+    if ellipsis == "…":
+        return THREE_DOTS.sub("…", text)
+    return text.replace("…", ellipsis)
+
+
+# -- quotes --------------------------------------------------------------------------------
+
+DOUBLE_QUOTES = frozenset('"“”„‟«»')
+_QUOTE_CHAR = re.compile('["“”„‟«»]')
+_OPENERS_BEFORE = frozenset(" \t\n\u00a0([{-‐‑–—/")
+
+
+def normalize_quotes(text: str, outer: tuple[str, str], inner: tuple[str, str]) -> str:
+    """Every double quote becomes the language's opening or closing mark, by position:
+    after a space, a bracket, a dash or another opening quote it opens, otherwise it
+    closes; nesting picks outer or inner marks. Quotes that span cues stay consistent
+    because a closing mark at depth zero is an outer one.
+    """
+    marks = list(_QUOTE_CHAR.finditer(text))
+    if not marks:
+        return text
+    out = list(text)
+    depth = 0
+    last_open_end = -1  # end of the last quote that opened (to see "„«" as two openers)
+    for m in marks:
+        pos = m.start()
+        k = pos - 1
+        while k >= 0 and text[k] == P:
+            k -= 1
+        prev = text[k] if k >= 0 else None
+        opening = prev is None or prev in _OPENERS_BEFORE or last_open_end == k + 1
+        if opening:
+            out[pos] = outer[0] if depth % 2 == 0 else inner[0]
+            depth += 1
+            last_open_end = pos + 1
+        else:
+            depth = max(depth - 1, 0)
+            out[pos] = outer[1] if depth % 2 == 0 else inner[1]
+    return "".join(out)
+
+
+# -- dialogue dashes -----------------------------------------------------------------------
+
+DIALOGUE_DASH = re.compile(f"{_BOL}({P}*)([-‐‑–—])[ \\t\u00a0]*(?={P}*[^\\s\\d\\-‐‑–—{P}])")
+
+
+def normalize_dashes(text: str, dash: str) -> str:
+    """A speaker's line starts with the profile's dash (``- `` for ru/pl, ``-`` for en)."""
+    return DIALOGUE_DASH.sub(lambda m: m.group(1) + dash, text)

@@ -1,0 +1,13 @@
+"""Every rule, one module per family. Importing this package registers them all."""
+
+from subtitles.qc.rules import (  # noqa: F401
+    crosslang,
+    encoding,
+    glyphs,
+    language,
+    readability,
+    structure,
+    text,
+    timing,
+    typography,
+)

@@ -1,0 +1,54 @@
+"""Readability: reading speed, line length, lines per cue, per language (qc-rules.md).
+
+Counting follows the cited guides: visible characters including spaces and punctuation,
+tags excluded; reading speed leaves line breaks out.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from subtitles.qc.finding import Severity
+from subtitles.qc.registry import rule
+from subtitles.qc.view import Emit, TrackView
+
+
+def _lang(view: TrackView) -> str:
+    return f" for {view.profile.language}" if view.profile.language else ""
+
+
+@rule("read.cps", Severity.WARNING, "Reading speed above the profile's characters per second.", fixable=True)
+def cps(view: TrackView, out: Emit) -> None:
+    limit = view.profile.max_cps
+    dur = view.ends - view.starts
+    chars = view.visible_chars
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = np.where(dur > 0, chars * 1000.0 / np.maximum(dur, 1), 0.0)
+    for i in np.flatnonzero(speed > limit + 1e-9).tolist():
+        out.cue(
+            i,
+            f"{speed[i]:.1f} characters/s (max {limit:g}{_lang(view)}): "
+            f"{int(chars[i])} characters in {int(dur[i]) / 1000:.2f} s",
+        )
+
+
+@rule("read.line_length", Severity.WARNING, "A line longer than the profile's characters per line.")
+def line_length(view: TrackView, out: Emit) -> None:
+    limit = view.profile.max_line_length
+    long_line = re.compile(f"(?:^|(?<=[\n\x1e]))[^\n\x1e]{{{limit + 1}}}")
+    for i in sorted({i for i, _m in view.scan(long_line, readable=True)}):
+        lengths = [len(line) for line in view.readable_plain[i].split("\n")]
+        for k, n in enumerate(lengths):
+            if n > limit:
+                out.cue(i, f"line {k + 1} has {n} characters (max {limit}{_lang(view)})", text_line=k)
+
+
+@rule("read.lines", Severity.WARNING, "More lines in one cue than the profile allows.")
+def lines(view: TrackView, out: Emit) -> None:
+    limit = view.profile.max_lines
+    for i, text in enumerate(view.readable_plain):
+        n = text.count("\n") + 1
+        if n > limit:
+            out.cue(i, f"{n} lines (max {limit})")

@@ -1,0 +1,241 @@
+"""A track prepared once for all checks: times as arrays, texts with markup stripped,
+line counts, one joined string per file for regex scans. Rules read it; none re-parses.
+
+Preparing costs one pass over the cues; after that most rules are numpy expressions or a
+single regex scan of the joined text, which is how validating stays cheaper than parsing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+
+from subtitles.model import Cue, Track
+from subtitles.qc.context import Context
+from subtitles.qc.finding import Finding, Severity
+from subtitles.qc.mojibake import Damage, diagnose_all
+from subtitles.qc.profile import Profile
+from subtitles.qc.registry import Rule
+from subtitles.qc.text import SEP, CueTexts, cue_texts
+from subtitles.timing import frame_ms
+
+IntArray = npt.NDArray[np.int64]
+
+
+class TrackView:
+    """Read-only, lazily computed facts about one track under one profile."""
+
+    def __init__(self, track: Track, profile: Profile, context: Context) -> None:
+        self.track = track
+        self.profile = profile
+        self.context = context
+        self.cues: list[Cue] = track.cues
+        self.path: str | None = str(track.source) if track.source is not None else None
+        self.fps, self.fps_source = context.frame_rate_for(track, profile.assumed_fps)
+
+    @functools.cached_property
+    def texts(self) -> CueTexts:
+        return cue_texts(self.track, self.cues)
+
+    @functools.cached_property
+    def starts(self) -> IntArray:
+        return np.fromiter((c.start for c in self.cues), dtype=np.int64, count=len(self.cues))
+
+    @functools.cached_property
+    def ends(self) -> IntArray:
+        return np.fromiter((c.end for c in self.cues), dtype=np.int64, count=len(self.cues))
+
+    @functools.cached_property
+    def order(self) -> IntArray:
+        """Cue indices sorted by start (stable), for rules about neighbours in time."""
+        return np.argsort(self.starts, kind="stable")
+
+    @functools.cached_property
+    def playable_order(self) -> IntArray:
+        """Cue indices in start order, without cues that cannot play (end <= start)."""
+        order = self.order
+        return order[self.ends[order] > self.starts[order]]
+
+    @functools.cached_property
+    def neighbour_gaps(self) -> tuple[list[int], list[int], list[int]]:
+        """(earlier cue, later cue, gap in ms) for consecutive playable cues in time order."""
+        order = self.playable_order
+        if len(order) < 2:
+            return [], [], []
+        gaps = self.starts[order[1:]] - self.ends[order[:-1]]
+        return order[:-1].tolist(), order[1:].tolist(), gaps.tolist()
+
+    @functools.cached_property
+    def visible_chars(self) -> IntArray:
+        """Visible characters per cue without line breaks (the reading-speed count), measured
+        on the text as it reads after an exact mojibake repair (``Ð¾`` is one letter, ``о``)."""
+        return np.fromiter(
+            (len(p) - p.count("\n") for p in self.readable_plain), dtype=np.int64, count=len(self.cues)
+        )
+
+    @functools.cached_property
+    def mojibake(self) -> tuple[Damage, dict[int, str | None]] | None:
+        """The code-page damage of this track, if any, and the repaired text per cue."""
+        return diagnose_all(self.texts.plain, self.charset)
+
+    @functools.cached_property
+    def charset(self) -> set[str]:
+        """Every character of the visible text (glyph and mojibake checks start here)."""
+        return set(self.joined_plain[0])
+
+    @functools.cached_property
+    def readable_plain(self) -> list[str]:
+        """Visible texts with exact mojibake repairs applied: what language checks read."""
+        if self.mojibake is None:
+            return self.texts.plain
+        fixed = list(self.texts.plain)
+        for i, text in self.mojibake[1].items():
+            if text is not None:
+                fixed[i] = text
+        return fixed
+
+    @functools.cached_property
+    def joined_plain(self) -> tuple[str, list[int]]:
+        """All visible texts joined by ``SEP`` and the offset where each cue starts."""
+        return _join(self.texts.plain)
+
+    @functools.cached_property
+    def joined_readable(self) -> tuple[str, list[int]]:
+        return _join(self.readable_plain)
+
+    @functools.cached_property
+    def joined_raw(self) -> tuple[str, list[int]]:
+        return _join(self.texts.raw)
+
+    @property
+    def frame(self) -> Fraction:
+        return frame_ms(self.fps)
+
+    def frames_ms(self, frames: int) -> int:
+        """``frames`` frames in whole ms, rounded down: times on frame boundaries are
+        themselves rounded to the ms, so a gap of exactly two frames may be 83 ms at 23.976."""
+        return int(frames * self.frame)
+
+    def scan(
+        self, pattern: re.Pattern[str], *, raw: bool = False, readable: bool = False
+    ) -> Iterator[tuple[int, re.Match[str]]]:
+        """Matches of ``pattern`` in every cue's text, as (cue index, match) pairs;
+        ``readable`` scans the text after exact mojibake repairs (for measurements)."""
+        if raw:
+            joined, offsets = self.joined_raw
+        elif readable and self.mojibake is not None:
+            joined, offsets = self.joined_readable
+        else:
+            joined, offsets = self.joined_plain
+        for m in pattern.finditer(joined):
+            yield bisect.bisect_right(offsets, m.start()) - 1, m
+
+    def line_of(self, i: int, text_line: int | None = None) -> int | None:
+        """Source line of cue ``i`` (where it starts), or of its ``text_line``-th displayed
+        line (0-based) when the text was read from the source."""
+        cue = self.cues[i]
+        if text_line is None or not self.texts.from_source:
+            return cue.source_line
+        first = self.texts.first_text_line(cue)
+        return first + text_line if first is not None else None
+
+    def text_line_at(self, i: int, pos: int) -> int:
+        """Which displayed line (0-based) of cue ``i`` holds position ``pos`` of the joined text."""
+        offset = self.joined_plain[1][i]
+        return self.texts.plain[i].count("\n", 0, max(pos - offset, 0))
+
+
+def _join(parts: list[str]) -> tuple[str, list[int]]:
+    offsets = []
+    pos = 0
+    for p in parts:
+        offsets.append(pos)
+        pos += len(p) + len(SEP)
+    return SEP.join(parts), offsets
+
+
+@dataclass
+class Emit:
+    """Collects findings of one rule on one track, with the profile's severity."""
+
+    rule: Rule
+    severity: Severity
+    view: TrackView
+    findings: list[Finding] = field(default_factory=list)
+
+    def cue(
+        self,
+        i: int,
+        message: str,
+        *,
+        text_line: int | None = None,
+        suggestion: str | None = None,
+        severity: Severity | None = None,
+        fixable: bool | None = None,
+    ) -> None:
+        """A finding at cue ``i`` (0-based index into ``view.cues``); ``text_line`` (0-based)
+        points at one displayed line of the cue, otherwise the cue's first source line."""
+        cue = self.view.cues[i]
+        self.findings.append(
+            Finding(
+                rule=self.rule.id,
+                severity=severity or self.severity,
+                message=message,
+                path=self.view.path,
+                line=self.view.line_of(i, text_line),
+                cue=i + 1,
+                start_ms=cue.start,
+                end_ms=cue.end,
+                fixable=self.rule.fixable if fixable is None else fixable,
+                suggestion=suggestion,
+            )
+        )
+
+    def file(self, message: str, *, line: int | None = None, severity: Severity | None = None) -> None:
+        """A finding about the file as a whole."""
+        self.findings.append(
+            Finding(
+                rule=self.rule.id,
+                severity=severity or self.severity,
+                message=message,
+                path=self.view.path,
+                line=line,
+                fixable=False,
+            )
+        )
+
+
+@dataclass
+class CrossEmit:
+    """Collects findings of one cross-track rule; each finding names the file it concerns."""
+
+    rule: Rule
+    findings: list[tuple[TrackView, Finding]] = field(default_factory=list)
+
+    def at(
+        self, view: TrackView, message: str, *, cue: int | None = None, severity: Severity | None = None
+    ) -> None:
+        sev = severity or view.profile.severity_for(self.rule.id, self.rule.severity)
+        c = view.cues[cue] if cue is not None else None
+        self.findings.append(
+            (
+                view,
+                Finding(
+                    rule=self.rule.id,
+                    severity=sev,
+                    message=message,
+                    path=view.path,
+                    line=view.line_of(cue) if cue is not None else None,
+                    cue=cue + 1 if cue is not None else None,
+                    start_ms=c.start if c is not None else None,
+                    end_ms=c.end if c is not None else None,
+                ),
+            )
+        )

@@ -1,0 +1,109 @@
+"""``subpipe fix``: output, in-place with backup, dry run, idempotence, JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((REPO / "subtitles/qc/finding.schema.json").read_text(encoding="utf-8"))
+FIX_SCHEMA = {"$schema": SCHEMA["$schema"], "$defs": SCHEMA["$defs"], "$ref": "#/$defs/fix_report"}
+
+FLAWED_PL = (
+    '1\n00:00:01,000 --> 00:00:03,500\nWładze nazywają to "ochroną porządku"...\n\n'
+    "2\n00:00:03,540 --> 00:00:03,900\n-Gdzie on jest?\n-Zabrali go w nocy. \n\n"
+    "3\n00:00:06,000 --> 00:00:08,000\nKontrole zaczęły się w poniedziаłek.\n"
+)
+
+
+def subpipe(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli.main", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def flawed(tmp_path: Path) -> Path:
+    path = tmp_path / "film.pl.srt"
+    path.write_bytes(FLAWED_PL.encode("utf-8"))  # a Cyrillic а cannot exist in cp1250
+    return path
+
+
+def test_fix_writes_output_lists_changes_and_is_idempotent(tmp_path: Path) -> None:
+    src = flawed(tmp_path)
+    original = src.read_bytes()
+    out = tmp_path / "fixed.pl.srt"
+    result = subpipe("fix", src, "-o", out, "--fps", "25", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, FIX_SCHEMA)
+    assert src.read_bytes() == original  # the input is never touched
+    assert report["cues"] == {"before": 3, "after": 3}
+    rules = {c["rule"] for c in report["changes"]}
+    assert {
+        "typo.quotes",
+        "typo.ellipsis",
+        "typo.dialogue_dash",
+        "text.whitespace",
+        "text.mixed_script",
+    } <= rules
+    assert {"timing.gap", "timing.min_duration"} <= rules
+    text = out.read_text(encoding="utf-8")
+    assert "„ochroną porządku”…" in text and "- Gdzie on jest?\n- Zabrali go w nocy.\n" in text
+    assert "poniedziałek" in text
+    again = subpipe("fix", out, "-o", tmp_path / "twice.pl.srt", "--fps", "25", "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["changes"] == []
+    assert (tmp_path / "twice.pl.srt").read_bytes() == out.read_bytes()
+    validated = subpipe("validate", out, "--fps", "25")
+    assert validated.returncode == 0, validated.stdout
+
+
+def test_in_place_keeps_a_backup(tmp_path: Path) -> None:
+    src = flawed(tmp_path)
+    original = src.read_bytes()
+    result = subpipe("fix", src, "--in-place", "--fps", "25")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "film.pl.srt.bak").read_bytes() == original
+    assert src.read_bytes() != original and "→" in result.stdout
+    assert "remaining: 0 errors" in result.stdout
+
+
+def test_dry_run_writes_nothing_and_refusals(tmp_path: Path) -> None:
+    src = flawed(tmp_path)
+    result = subpipe("fix", src, "--dry-run", "--fps", "25")
+    assert result.returncode == 0 and "dry run" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.pl.srt"]
+    assert subpipe("fix", src, "-o", src).returncode == 2  # would overwrite the input
+    assert subpipe("fix", src).returncode == 2  # no output named
+    assert subpipe("fix", tmp_path / "missing.srt", "-o", tmp_path / "x.srt").returncode == 2
+
+
+def test_exit_1_when_errors_remain(tmp_path: Path) -> None:
+    src = tmp_path / "film.ru.srt"
+    src.write_text("1\n00:00:05,000 --> 00:00:04,000\nСуд длился недолго.\n", encoding="utf-8")
+    result = subpipe("fix", src, "-o", tmp_path / "out.ru.srt", "--fps", "25")
+    assert result.returncode == 1
+    assert "struct.end_before_start" in result.stdout
+    assert (tmp_path / "out.ru.srt").exists()  # written, and still reported
+
+
+def test_refuses_a_file_with_unreadable_parts(tmp_path: Path) -> None:
+    src = tmp_path / "film.en.srt"
+    src.write_text(
+        "1\n00:00:01,000 --> 00:00:03,000\nWe cannot stay silent.\n\n"
+        "2\n00:00:04,000 --> 00:00:0X,000\nThis text would be lost.\n\n"
+        "3\n00:00:07,000 --> 00:00:09,000\nNobody knows.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.en.srt"
+    result = subpipe("fix", src, "-o", out, "--fps", "25")
+    assert result.returncode == 1
+    assert "never drops text" in result.stderr and f"{src}:6:" in result.stderr
+    assert not out.exists()

@@ -1,0 +1,194 @@
+"""Language, encoding and glyph rules, on the file as a whole."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from subtitles.model import EncodingGuess, Track
+from subtitles.qc import Context, Finding, Severity
+
+MakeTrack = Callable[..., Track]
+Check = Callable[..., list[Finding]]
+
+TEXTS = {
+    "ru": "Мы не можем молчать, когда закрывают газеты. Власти называют это защитой порядка. "
+    "Проверки начались в понедельник утром. Никто не знает, сколько их на самом деле. "
+    "Она снимала всё на телефон, пока их не остановили. Суд длился всего двадцать минут. "
+    "Адвоката к нему так и не пустили. Мы будем говорить об этом снова и снова.",
+    "uk": "Ми не можемо мовчати, коли закривають газети. Влада називає це захистом порядку. "
+    "Перевірки почалися в понеділок вранці. Ніхто не знає, скільки їх насправді. "
+    "Вона знімала все на телефон, поки їх не зупинили. Суд тривав лише двадцять хвилин. "
+    "Адвоката до нього так і не пустили. Ми будемо говорити про це знову і знову.",
+    "be": "Мы не можам маўчаць, калі зачыняюць газеты. Улада называе гэта абаронай парадку. "
+    "Праверкі пачаліся ў панядзелак раніцай. Ніхто не ведае, колькі іх насамрэч. "
+    "Яна здымала ўсё на тэлефон, пакуль іх не спынілі. Суд доўжыўся ўсяго дваццаць хвілін. "
+    "Адваката да яго так і не пусцілі. Мы будзем гаварыць пра гэта зноў і зноў.",
+    "pl": "Nie możemy milczeć, gdy zamykają gazety. Władze nazywają to ochroną porządku. "
+    "Kontrole zaczęły się w poniedziałek rano. Nikt nie wie, ilu ich naprawdę jest. "
+    "Nagrywała wszystko telefonem, aż ich zatrzymano. Proces trwał zaledwie dwadzieścia minut. "
+    "Jego adwokata nigdy do niego nie wpuszczono. Będziemy o tym mówić znowu i znowu.",
+    "cs": "Nemůžeme mlčet, když zavírají noviny. Úřady tomu říkají ochrana pořádku. "
+    "Kontroly začaly v pondělí ráno. Nikdo neví, kolik jich ve skutečnosti je. "
+    "Natáčela všechno na telefon, dokud je nezastavili. Soud trval jen dvacet minut. "
+    "Jeho advokáta k němu nikdy nepustili. Budeme o tom mluvit znovu a znovu.",
+    "sk": "Nemôžeme mlčať, keď zatvárajú noviny. Úrady tomu hovoria ochrana poriadku. "
+    "Kontroly sa začali v pondelok ráno. Nikto nevie, koľko ich v skutočnosti je. "
+    "Natáčala všetko na telefón, kým ich nezastavili. Súd trval len dvadsať minút. "
+    "Jeho advokáta k nemu nikdy nepustili. Budeme o tom hovoriť znova a znova.",
+    "en": "We cannot stay silent while newspapers close. The authorities call it protecting order. "
+    "The raids began on Monday morning. Nobody knows how many there really are. "
+    "She filmed everything on her phone until they were stopped. The trial lasted twenty minutes. "
+    "His lawyer was never let in. We will speak about it again and again.",
+}
+
+
+def cues_of(text: str) -> list[tuple[int, int, str]]:
+    sentences = [s.strip() + "." for s in text.split(".") if s.strip()]
+    return [(1000 + 4000 * i, 4000 + 4000 * i, s) for i, s in enumerate(sentences)]
+
+
+def only(findings: list[Finding], rule: str) -> list[Finding]:
+    return [f for f in findings if f.rule == rule]
+
+
+@pytest.mark.parametrize(("declared", "actual"), [("ru", "uk"), ("ru", "be"), ("pl", "cs"), ("pl", "sk")])
+def test_detected_language_differs(make_track: MakeTrack, check: Check, declared: str, actual: str) -> None:
+    found = only(check(make_track(cues_of(TEXTS[actual]), declared)), "lang.detected")
+    assert len(found) == 1 and found[0].severity is Severity.ERROR, found
+    assert found[0].line is None and found[0].cue is None  # about the file as a whole
+
+
+@pytest.mark.parametrize("lang", ["ru", "pl", "en"])
+def test_declared_language_confirmed(make_track: MakeTrack, check: Check, lang: str) -> None:
+    found = check(make_track(cues_of(TEXTS[lang]), lang))
+    assert not only(found, "lang.detected") and not only(found, "lang.script")
+
+
+def test_script_mismatch(make_track: MakeTrack, check: Check) -> None:
+    found = only(check(make_track(cues_of(TEXTS["en"]), "ru")), "lang.script")
+    assert len(found) == 1 and "Cyrillic" in found[0].message and found[0].severity is Severity.ERROR
+    found = only(check(make_track(cues_of(TEXTS["ru"]), "pl")), "lang.script")
+    assert len(found) == 1 and "Latin" in found[0].message
+
+
+def test_undeclared_language_is_a_warning(make_track: MakeTrack, check: Check) -> None:
+    track = make_track(cues_of(TEXTS["pl"]), "pl")
+    track.language_source = "detected"
+    found = only(check(track), "lang.detected")
+    assert len(found) == 1 and found[0].severity is Severity.WARNING and "Polish" in found[0].message
+
+
+def _latin1_mojibake(text: str) -> str:
+    return text.encode("utf-8").decode("latin-1")
+
+
+@pytest.mark.parametrize("lang", ["ru", "pl"])
+def test_mojibake_utf8_read_as_latin1(make_track: MakeTrack, check: Check, lang: str) -> None:
+    cues = cues_of(TEXTS[lang])
+    damaged = [(a, b, _latin1_mojibake(t)) for a, b, t in cues]
+    found = only(check(make_track(damaged, lang)), "enc.mojibake")
+    assert found and all(f.severity is Severity.ERROR for f in found)
+    assert found[0].suggestion == cues[0][2]
+    assert not only(check(make_track(cues, lang)), "enc.mojibake")
+
+
+@pytest.mark.parametrize(
+    ("lang", "damaged", "repaired"),
+    [
+        ("ru", "Ïðîâåðêè íà÷àëèñü â ïîíåäåëüíèê óòðîì.", "Проверки начались в понедельник утром."),
+        (
+            "pl",
+            "Nikt nie wie, ilu ich naprawdê jest, b¹dŸ cicho.",
+            "Nikt nie wie, ilu ich naprawdę jest, bądź cicho.",
+        ),
+        ("ru", "РџСЂРѕРІРµСЂРєРё РЅР°С‡Р°Р»РёСЃСЊ.", "Проверки начались."),
+    ],
+)
+def test_mojibake_legacy_code_pages(
+    make_track: MakeTrack, check: Check, lang: str, damaged: str, repaired: str
+) -> None:
+    found = only(check(make_track([(1000, 4000, damaged)], lang)), "enc.mojibake")
+    assert len(found) == 1 and found[0].suggestion == repaired
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("ru", "ВСЁ КОНЧЕНО. СЁМА ПРИШЁЛ."),
+        ("fr", "Quelqu'un de très cher ? Une âme sœur ?"),
+        ("es", "¿Qué pasó? ¡Él lo sabía!"),
+        ("de", "Größe, Straße, Übermäßig."),
+        ("cs", "Nemůžeme mlčet, když zavírají noviny."),
+    ],
+)
+def test_real_text_is_not_mojibake(make_track: MakeTrack, check: Check, lang: str, text: str) -> None:
+    assert not only(check(make_track([(1000, 4000, text)], lang)), "enc.mojibake")
+
+
+def test_uncertain_encoding_is_info(make_track: MakeTrack, check: Check) -> None:
+    track = make_track(cues_of(TEXTS["ru"]), "ru")
+    track.encoding = EncodingGuess("cp1251", 0.2, False, ("koi8_r",))
+    found = only(check(track), "enc.uncertain")
+    assert len(found) == 1 and found[0].severity is Severity.INFO and "koi8_r" in found[0].message
+    track.encoding = EncodingGuess("cp1251", 0.9, False, ("koi8_r",))
+    assert not only(check(track), "enc.uncertain")
+
+
+def _latin_only_font(path: Path) -> Path:
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    chars = [chr(c) for c in range(0x20, 0x7F)]
+    names = [".notdef"] + [f"g{ord(c)}" for c in chars]
+    fb = FontBuilder(1000, isTTF=True)
+    fb.setupGlyphOrder(names)
+    fb.setupCharacterMap({ord(c): f"g{ord(c)}" for c in chars})
+    pen = TTGlyphPen(None)
+    pen.moveTo((0, 0))
+    pen.lineTo((0, 500))
+    pen.lineTo((500, 0))
+    pen.closePath()
+    glyph = pen.glyph()
+    fb.setupGlyf({n: glyph for n in names})
+    fb.setupHorizontalMetrics({n: (600, 0) for n in names})
+    fb.setupHorizontalHeader(ascent=800, descent=-200)
+    fb.setupNameTable({"familyName": "LatinOnly", "styleName": "Regular"})
+    fb.setupOS2()
+    fb.setupPost()
+    fb.save(str(path))
+    return path
+
+
+def test_glyph_coverage_names_characters_and_cues(
+    make_track: MakeTrack, check: Check, tmp_path: Path
+) -> None:
+    font = _latin_only_font(tmp_path / "latin.ttf")
+    ctx = Context.build(fps="25", font=font)
+    track = make_track([(1000, 3000, "Nie możemy milczeć."), (4000, 6000, "Gdy zamykają gazety.")], "pl")
+    found = only(check(track, context=ctx), "glyph.missing")
+    missing = {f.message[1] for f in found}
+    assert missing == {"ż", "ć", "ą"}
+    assert all(f.severity is Severity.ERROR for f in found)
+    by_char = {f.message[1]: f for f in found}
+    assert by_char["ą"].cue == 2 and "cues 2" in by_char["ą"].message
+    clean = make_track([(1000, 3000, "We cannot stay silent.")], "en")
+    assert not only(check(clean, context=ctx), "glyph.missing")
+
+
+def test_default_font_covers_russian_and_polish(make_track: MakeTrack, check: Check) -> None:
+    ctx = Context.build(fps="25")
+    if ctx.font_path is None:
+        pytest.skip("DejaVu Sans is not installed on this machine")
+    for lang in ("ru", "pl"):
+        found = check(make_track(cues_of(TEXTS[lang]), lang), context=ctx)
+        assert not only(found, "glyph.missing") and not only(found, "glyph.font")
+
+
+def test_missing_font_is_said_not_passed(make_track: MakeTrack, check: Check) -> None:
+    ctx = Context(fps=Fraction(25), font_path=None)
+    found = check(make_track(cues_of(TEXTS["ru"]), "ru"), context=ctx)
+    assert len(only(found, "glyph.font")) == 1 and not only(found, "glyph.missing")
