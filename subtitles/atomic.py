@@ -1,5 +1,5 @@
 """Outputs appear atomically: written under a temporary name in the target folder, then
-renamed with ``os.replace``. A crash or an error leaves no half-written file under the
+renamed with ``Path.replace`` (``os.replace``). A crash or an error leaves no half-written file under the
 final name, and the temporary file is removed.
 """
 
@@ -30,7 +30,7 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.replace(tmp, final)
+        tmp.replace(final)  # os.replace: atomic within one filesystem
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -57,9 +57,9 @@ def test_no_shell_true_anywhere() -> None:
         for path in _modules(package):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
-                if isinstance(node, ast.keyword) and node.arg == "shell":
-                    if not (isinstance(node.value, ast.Constant) and node.value.value is False):
-                        offenders.append(f"{path.relative_to(REPO)}:{node.value.lineno}")
+                is_shell = isinstance(node, ast.keyword) and node.arg == "shell"
+                if is_shell and not (isinstance(node.value, ast.Constant) and node.value.value is False):
+                    offenders.append(f"{path.relative_to(REPO)}:{node.value.lineno}")
     assert offenders == []
 
 
