@@ -1,0 +1,270 @@
+"""Aligning subtitle files to a film: load, listen once, align each file, write atomically.
+
+The library entry point behind ``subpipe align`` (usable without click):
+``align_files(subs, film=..., reference=..., ...)`` returns an ``AlignRun`` whose ``files``
+say, per input, what was found, what was written, and why a file was refused.
+
+Decisions worth knowing:
+
+* The film is probed once and its audio decoded once, however many subtitle files share
+  it; the speech signal is kept, the PCM is not.
+* Subtitle time 0 is the film's presentation start (players subtract the container's
+  start time before showing subtitles), so speech times are measured from there.
+* Reference mode (``reference=``) uses a well-timed subtitle file's cue intervals instead
+  of the film's speech: same maths, exact onsets. A film, if also given, still supplies its
+  duration (for clamping) and frame rate (for frame-based inputs).
+* Default output: ``<stem>.aligned<ext>`` in the current directory, never beside the
+  input (upload folders may be read-only) and never over an input. MicroDVD and MPL2 are
+  written as SRT (their frame or decisecond grid would round the new timing away).
+* A file already in sync is still written (timing untouched, UTF-8), so an output
+  folder always holds every accepted file.
+* A refused file is not written unless ``force``; it still counts as refused (exit 3).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from subtitles.align import (
+    DEFAULT_THRESHOLD,
+    Alignment,
+    AlignOptions,
+    AppliedTiming,
+    SpeechSignal,
+    align,
+    apply_transform,
+    signal_from_intervals,
+)
+from subtitles.atomic import refuse_overwrite_of_inputs
+from subtitles.errors import UsageError
+from subtitles.language import Language
+from subtitles.model import Track
+
+if TYPE_CHECKING:
+    from media.probe import MediaInfo
+
+log = logging.getLogger(__name__)
+
+#: Formats written as SRT instead of their own (frame- or decisecond-based timing).
+_WRITE_AS_SRT = {"microdvd", "mpl2", "tmp"}
+_EXT = {"srt": ".srt", "ass": ".ass", "ssa": ".ssa", "vtt": ".vtt"}
+
+
+class Status(enum.StrEnum):
+    ALIGNED = "aligned"
+    UNCHANGED = "unchanged"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class AudioSummary:
+    decode_ms: int
+    speech_ms: int
+    duration_ms: int
+    stream: str
+
+    def to_json(self) -> dict[str, int]:
+        return {"decode_ms": self.decode_ms, "speech_ms": self.speech_ms, "duration_ms": self.duration_ms}
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What happened to one subtitle file."""
+
+    input: Path
+    output: Path | None
+    status: Status
+    alignment: Alignment
+    applied: AppliedTiming
+
+    def to_json(self) -> dict[str, Any]:
+        tr = self.alignment.transform
+        first = tr.segments[0]
+        return {
+            "input": str(self.input),
+            "output": str(self.output) if self.output is not None else None,
+            "status": str(self.status),
+            "confidence": round(self.alignment.confidence, 4),
+            "threshold": self.alignment.threshold,
+            "reason": self.alignment.reason,
+            "offset_ms": round(first.offset_ms),
+            "scale": first.scale,
+            "fps_change": [_fps_text(f) for f in tr.fps_change] if tr.fps_change else None,
+            "splits": [{"at_ms": at, "offset_ms": off} for at, off in tr.splits],
+            "segments": [
+                {
+                    "start_ms": s.start_ms,
+                    "end_ms": s.end_ms,
+                    "offset_ms": round(s.offset_ms),
+                    "scale": s.scale,
+                }
+                for s in tr.segments
+            ],
+            "cues": self.applied.cues,
+            "cues_moved": self.applied.moved,
+            "cues_clamped": self.applied.clamped,
+            "agreement_before": round(self.alignment.agreement_before, 4),
+            "agreement_after": round(self.alignment.agreement_after, 4),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AlignRun:
+    film: Path | None
+    reference: Path | None
+    audio: AudioSummary | None
+    files: list[FileResult]
+
+    @property
+    def refused(self) -> list[FileResult]:
+        return [f for f in self.files if f.status is Status.REFUSED]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "film": str(self.film) if self.film is not None else None,
+            "reference": str(self.reference) if self.reference is not None else None,
+            "audio": self.audio.to_json() if self.audio is not None else None,
+            "files": [f.to_json() for f in self.files],
+        }
+
+
+def _fps_text(rate: Fraction) -> str:
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
+
+
+def output_path(sub: Path, track: Track, *, output: Path | None, out_dir: Path | None) -> Path:
+    """Where the aligned copy of ``sub`` goes (see the module notes)."""
+    fmt = track.source_format or "srt"
+    suffix = ".srt" if fmt in _WRITE_AS_SRT else (sub.suffix or _EXT.get(fmt, ".srt"))
+    if output is not None:
+        return output
+    if out_dir is not None:
+        return out_dir / (sub.stem + suffix if suffix != sub.suffix else sub.name)
+    return Path.cwd() / f"{sub.stem}.aligned{suffix}"
+
+
+def _write_format(track: Track) -> str:
+    fmt = track.source_format or "srt"
+    return "srt" if fmt in _WRITE_AS_SRT else fmt
+
+
+def film_speech(
+    film: Path, info: MediaInfo | None, *, language: Language | None
+) -> tuple[SpeechSignal, AudioSummary]:
+    """Decode the film's chosen audio stream once and detect speech in it."""
+    from media.audio import SAMPLE_RATE, choose_audio, stream_pcm
+    from media.vad import detect_speech
+
+    choice = choose_audio(info, language)
+    log.info("listening to %s of %s", choice.label, film)
+    started = time.monotonic()
+    duration_s = ((info.duration_ms if info else None) or 4 * 3600_000) / 1000
+    signal = detect_speech(stream_pcm(film, choice, timeout_s=300 + duration_s), SAMPLE_RATE)
+    decode_ms = round((time.monotonic() - started) * 1000)
+    duration = info.duration_ms if info is not None and info.duration_ms else signal.duration_ms
+    return signal, AudioSummary(decode_ms, signal.speech_ms, duration, choice.label)
+
+
+def _intervals(track: Track) -> tuple[np.ndarray, np.ndarray]:
+    cues = track.cues
+    starts = np.array([c.start for c in cues], dtype=np.float64)
+    ends = np.array([c.end for c in cues], dtype=np.float64)
+    return starts, ends
+
+
+def align_files(
+    subs: Sequence[Path],
+    *,
+    film: Path | None = None,
+    reference: Path | None = None,
+    output: Path | None = None,
+    out_dir: Path | None = None,
+    max_offset_ms: int = 120_000,
+    splits: bool = True,
+    min_confidence: float = DEFAULT_THRESHOLD,
+    force: bool = False,
+    language: Language | None = None,
+    fps: Fraction | None = None,
+) -> AlignRun:
+    """Align every file in ``subs`` to ``film`` (its speech) or to ``reference``."""
+    from subtitles.load import load_track, save_track
+
+    subs = [Path(s) for s in subs]
+    if not subs:
+        raise UsageError("give at least one subtitle file to align")
+    if film is None and reference is None:
+        raise UsageError(
+            "give the film to align to (--film FILM) or a reference subtitle file (--reference REF)"
+        )
+    if output is not None and out_dir is not None:
+        raise UsageError("give either -o OUT or --out-dir DIR, not both")
+    if output is not None and len(subs) != 1:
+        raise UsageError(f"-o takes exactly one subtitle file, not {len(subs)}: use --out-dir DIR")
+    if not 0.0 <= min_confidence <= 1.0:
+        raise UsageError(f"--min-confidence must be between 0 and 1, not {min_confidence}")
+    if max_offset_ms <= 0:
+        raise UsageError("--max-offset must be positive")
+
+    # Every input is checked before any work starts.
+    inputs = [*subs, *([reference] if reference else []), *([film] if film else [])]
+    info: MediaInfo | None = None
+    if film is not None:
+        from media.probe import probe
+
+        info = probe(film)
+    film_fps = info.frame_rate if info is not None else None
+    tracks = [load_track(s, fps=fps, film_fps=film_fps) for s in subs]
+    outputs = [output_path(s, t, output=output, out_dir=out_dir) for s, t in zip(subs, tracks, strict=True)]
+    for out in outputs:
+        refuse_overwrite_of_inputs(out, inputs)
+    if len(set(o.resolve() for o in outputs)) != len(outputs):
+        raise UsageError("two inputs would be written to the same output name: use separate --out-dir runs")
+
+    audio: AudioSummary | None = None
+    duration_ms: int | None = info.duration_ms if info is not None else None
+    if reference is not None:
+        ref_track = load_track(reference, fps=fps, film_fps=film_fps)
+        intervals = [(c.start, c.end) for c in ref_track.cues]
+        end = max((b for _, b in intervals), default=0)
+        signal = signal_from_intervals(intervals, max(end, duration_ms or 0))
+    else:
+        assert film is not None
+        if language is None:
+            langs = {t.language for t in tracks}
+            language = next(iter(langs)) if len(langs) == 1 else None
+        signal, audio = film_speech(film, info, language=language)
+        duration_ms = audio.duration_ms
+
+    options = AlignOptions(max_offset_ms=max_offset_ms, splits=splits, threshold=min_confidence)
+    results: list[FileResult] = []
+    for sub, track, out in zip(subs, tracks, outputs, strict=True):
+        starts, ends = _intervals(track)
+        result = align(starts, ends, signal, options)
+        applied = apply_transform(track, result.transform, duration_ms=duration_ms)
+        if not result.accepted:
+            status = Status.REFUSED
+        elif result.unchanged:
+            status = Status.UNCHANGED
+        else:
+            status = Status.ALIGNED
+        written: Path | None = None
+        if status is not Status.REFUSED or force:
+            save_track(applied.track, out, format_=_write_format(track))
+            written = out
+        if applied.clamped and written is not None:
+            lines = ", ".join(str(ln) for ln in applied.clamped_lines[:5] if ln is not None)
+            log.warning(
+                "%s: %d cue(s) moved outside the film were clamped inside it%s",
+                sub, applied.clamped, f" (source lines {lines})" if lines else "",
+            )  # fmt: skip
+        results.append(FileResult(sub, written, status, result, applied))
+    return AlignRun(film, reference, audio, results)
