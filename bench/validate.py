@@ -29,6 +29,7 @@ import pysubs2
 from subtitles.language import Language
 from subtitles.load import load_track
 from subtitles.qc import Context, Profile, build_profile, validate_track
+from subtitles.timing import format_srt_time
 
 SENTENCES = {
     "ru": [
@@ -72,13 +73,6 @@ FLAWS = {
 }
 
 
-def _ts(ms: int) -> str:
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, milli = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{milli:03d}"
-
-
 def make_srt(lang: str, cues: int, rng: random.Random) -> str:
     """A file as a careful subtitler delivers it, with about 3% of cues flawed: timing at
     a comfortable reading speed, two-frame or longer gaps, and a few planted defects."""
@@ -88,7 +82,7 @@ def make_srt(lang: str, cues: int, rng: random.Random) -> str:
         text = rng.choice(FLAWS[lang]) if rng.random() < 0.02 else rng.choice(SENTENCES[lang])
         dur = max(1200, len(text) * 1000 // 14) + rng.randint(0, 800)
         start = t - 300 if rng.random() < 0.003 else t  # an occasional overlap
-        blocks.append(f"{n}\n{_ts(start)} --> {_ts(start + dur)}\n{text}\n")
+        blocks.append(f"{n}\n{format_srt_time(start)} --> {format_srt_time(start + dur)}\n{text}\n")
         gap = rng.choice((80, 80, 100, 600, 1200, 2500)) if rng.random() > 0.01 else 40
         t = start + dur + gap
     return "\n".join(blocks)

@@ -35,6 +35,36 @@ def stderr_tail(stderr: str, lines: int = STDERR_TAIL_LINES) -> str:
     return "\n".join(stderr.strip().splitlines()[-lines:])
 
 
+def _decode(stderr: bytes | None) -> str:
+    return stderr.decode("utf-8", "backslashreplace") if stderr else ""
+
+
+def _cannot_start(what: str, argv: list[str], path: str | Path | None, exc: OSError) -> ToolError:
+    return ToolError(f"{what}: cannot start {argv[0]}: {exc.strerror}", path=path, command=argv)
+
+
+def _timed_out(what: str, argv: list[str], path: str | Path | None, timeout: float, stderr: str) -> ToolError:
+    return ToolError(
+        f"{what} timed out after {timeout:.0f} s", path=path, command=argv, stderr_tail=stderr_tail(stderr)
+    )
+
+
+def _check_exit(what: str, argv: list[str], path: str | Path | None, returncode: int, stderr: str) -> None:
+    if returncode != 0:
+        raise ToolError(
+            f"{what} failed (exit {returncode})",
+            path=path,
+            command=argv,
+            stderr_tail=stderr_tail(stderr),
+            returncode=returncode,
+        )
+
+
+def _ffmpeg_argv(args: Sequence[str | Path]) -> list[str | Path]:
+    """The discovered ffmpeg, quiet about its build and never reading the terminal."""
+    return [find_ffmpeg().path, "-hide_banner", "-nostdin", *args]
+
+
 def run(
     args: Sequence[str | Path],
     *,
@@ -53,21 +83,11 @@ def run(
     try:
         proc = subprocess.run(argv, input=input_bytes, capture_output=True, timeout=timeout, check=False)  # noqa: S603 - list, no shell
     except subprocess.TimeoutExpired as exc:
-        err = exc.stderr.decode("utf-8", "backslashreplace") if exc.stderr else ""
-        raise ToolError(
-            f"{what} timed out after {timeout:.0f} s", path=path, command=argv, stderr_tail=stderr_tail(err)
-        ) from None
+        raise _timed_out(what, argv, path, timeout, _decode(exc.stderr)) from None
     except OSError as exc:
-        raise ToolError(f"{what}: cannot start {argv[0]}: {exc.strerror}", path=path, command=argv) from None
-    stderr = proc.stderr.decode("utf-8", "backslashreplace")
-    if proc.returncode != 0:
-        raise ToolError(
-            f"{what} failed (exit {proc.returncode})",
-            path=path,
-            command=argv,
-            stderr_tail=stderr_tail(stderr),
-            returncode=proc.returncode,
-        )
+        raise _cannot_start(what, argv, path, exc) from None
+    stderr = _decode(proc.stderr)
+    _check_exit(what, argv, path, proc.returncode, stderr)
     return Completed(argv, proc.stdout, stderr)
 
 
@@ -75,8 +95,7 @@ def ffmpeg(
     args: Sequence[str | Path], *, timeout: float, what: str, path: str | Path | None = None
 ) -> Completed:
     """Run the discovered ffmpeg with ``-hide_banner -nostdin`` and the given arguments."""
-    binary = find_ffmpeg()
-    return run([binary.path, "-hide_banner", "-nostdin", *args], timeout=timeout, what=what, path=path)
+    return run(_ffmpeg_argv(args), timeout=timeout, what=what, path=path)
 
 
 def stream_lines(
@@ -101,7 +120,7 @@ def stream_lines(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
     except OSError as exc:
-        raise ToolError(f"{what}: cannot start {argv[0]}: {exc.strerror}", path=path, command=argv) from None
+        raise _cannot_start(what, argv, path, exc) from None
     assert proc.stdout is not None and proc.stderr is not None
     err_chunks: list[bytes] = []
     err_pipe = proc.stderr
@@ -128,22 +147,10 @@ def stream_lines(
         drain.join(timeout=10)
         proc.stdout.close()
         proc.stderr.close()
-    stderr = b"".join(err_chunks).decode("utf-8", "backslashreplace")
+    stderr = _decode(b"".join(err_chunks))
     if killed.is_set():
-        raise ToolError(
-            f"{what} timed out after {timeout:.0f} s",
-            path=path,
-            command=argv,
-            stderr_tail=stderr_tail(stderr),
-        )
-    if returncode != 0:
-        raise ToolError(
-            f"{what} failed (exit {returncode})",
-            path=path,
-            command=argv,
-            stderr_tail=stderr_tail(stderr),
-            returncode=returncode,
-        )
+        raise _timed_out(what, argv, path, timeout, stderr)
+    _check_exit(what, argv, path, returncode, stderr)
     return Completed(argv, b"", stderr)
 
 
@@ -156,11 +163,4 @@ def ffmpeg_streaming(
     path: str | Path | None = None,
 ) -> Completed:
     """``stream_lines`` for the discovered ffmpeg, with ``-hide_banner -nostdin``."""
-    binary = find_ffmpeg()
-    return stream_lines(
-        [binary.path, "-hide_banner", "-nostdin", *args],
-        timeout=timeout,
-        what=what,
-        on_line=on_line,
-        path=path,
-    )
+    return stream_lines(_ffmpeg_argv(args), timeout=timeout, what=what, on_line=on_line, path=path)

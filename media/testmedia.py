@@ -30,6 +30,7 @@ from typing import Literal
 from media.runner import ffmpeg
 from subtitles.atomic import atomic_path
 from subtitles.errors import UsageError
+from subtitles.timing import format_srt_time
 
 #: Generating a few seconds of tiny media takes well under a second; this only stops hangs.
 GENERATE_TIMEOUT_S = 120.0
@@ -70,6 +71,13 @@ def _audio_codec(suffix: str, override: str | None) -> str:
         return _AUDIO_CODEC_FOR_SUFFIX[suffix]
     except KeyError:
         raise UsageError(f"no default audio codec for {suffix!r}: pass audio_codec=") from None
+
+
+def _generate(args: list[str], out: Path, what: str) -> Path:
+    """Run ffmpeg with ``args`` writing ``out`` atomically, so a failed run leaves nothing."""
+    with atomic_path(out) as tmp:
+        ffmpeg([*args, "-y", str(tmp)], timeout=GENERATE_TIMEOUT_S, what=what, path=out)
+    return out
 
 
 def _tone_source(freq_hz: float, sample_rate: int, duration_s: float | Fraction, channels: int) -> list[str]:
@@ -147,9 +155,7 @@ def make_film(
     if start_time_s:
         args += ["-output_ts_offset", _seconds(start_time_s)]
     args += list(extra_args)
-    with atomic_path(out) as tmp:
-        ffmpeg([*args, "-y", str(tmp)], timeout=GENERATE_TIMEOUT_S, what="generating a test film", path=out)
-    return out
+    return _generate(args, out, "generating a test film")
 
 
 def make_audio(
@@ -168,9 +174,7 @@ def make_audio(
     args += ["-c:a", _audio_codec(out.suffix.lower(), audio_codec)]
     if language:
         args += ["-metadata:s:a:0", f"language={language}"]
-    with atomic_path(out) as tmp:
-        ffmpeg([*args, "-y", str(tmp)], timeout=GENERATE_TIMEOUT_S, what="generating test audio", path=out)
-    return out
+    return _generate(args, out, "generating test audio")
 
 
 def make_tone_wav(
@@ -220,23 +224,16 @@ def make_bursts_wav(
     # aeval-style per-sample gating ('volume' with eval=frame would snap edges to audio frames).
     expr = f"({signal})*min(1,{gate})"
     source = f"aevalsrc=exprs='{expr}':s={sample_rate}:d={_seconds(duration_s)}"
-    out = Path(path)
     args = ["-f", "lavfi", "-i", source, "-ac", "1", "-c:a", "pcm_s16le"]
-    with atomic_path(out) as tmp:
-        ffmpeg([*args, "-y", str(tmp)], timeout=GENERATE_TIMEOUT_S, what="generating test audio", path=out)
-    return out
+    return _generate(args, Path(path), "generating test audio")
 
 
 def write_srt(path: str | Path, cues: Sequence[tuple[int, int, str]], encoding: str = "utf-8") -> Path:
     """Write a minimal SRT (``[(start_ms, end_ms, text), ...]``) for tests, atomically."""
-
-    def stamp(ms: int) -> str:
-        h, rest = divmod(ms, 3_600_000)
-        m, rest = divmod(rest, 60_000)
-        s, milli = divmod(rest, 1000)
-        return f"{h:02d}:{m:02d}:{s:02d},{milli:03d}"
-
-    blocks = [f"{i}\n{stamp(a)} --> {stamp(b)}\n{text}\n" for i, (a, b, text) in enumerate(cues, 1)]
+    blocks = [
+        f"{i}\n{format_srt_time(a)} --> {format_srt_time(b)}\n{text}\n"
+        for i, (a, b, text) in enumerate(cues, 1)
+    ]
     out = Path(path)
     with atomic_path(out) as tmp:
         tmp.write_bytes("\n".join(blocks).encode(encoding))

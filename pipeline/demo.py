@@ -37,7 +37,7 @@ from typing import Any
 
 from media.synth import Placement, compose, decode_pcm, make_speech_film
 from subtitles.atomic import write_text
-from subtitles.timing import frames_to_ms, ms_to_frames
+from subtitles.timing import format_srt_time, frames_to_ms, ms_to_frames
 
 ASSETS = Path(__file__).resolve().parent / "demo_assets"
 
@@ -417,13 +417,6 @@ def break_lines(text: str, max_chars: int) -> tuple[str, ...]:
     if best is None:
         raise ValueError(f"demo script: cannot fit {text!r} in two lines of {max_chars}")
     return best[1]
-
-
-def format_srt_time(ms: int) -> str:
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, milli = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{milli:03d}"
 
 
 def srt_text(cues: Sequence[DemoCue]) -> tuple[str, list[int]]:

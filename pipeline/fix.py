@@ -68,7 +68,7 @@ def fix_file(
         refuse_overwrite_of_inputs(target, [path])
     context = build_context(options)
     track = load_for_qc(path, options, context)
-    lost = [p for p in getattr(track, "problems", []) if p.severity == "error"]
+    lost = [p for p in track.problems if p.severity == "error"]
     if lost:
         # Writing the track back would silently drop what the loader could not read.
         where = ", ".join(str(p.line) for p in lost[:10] if p.line is not None)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from media.probe import MediaInfo, probe
 from subtitles.errors import FrameRateRequired, InputError
@@ -42,28 +43,38 @@ class FilmRate:
         return rate
 
 
+def _film_rate(film: str | Path | FilmRate | None) -> FilmRate | None:
+    return FilmRate(Path(film)) if isinstance(film, (str, Path)) else film
+
+
+class LoadOptions(TypedDict, total=False):
+    """How to read the subtitle files of one film: ``load_track``'s options but the film's rate.
+
+    ``language`` overrides the file name and detection; ``fps`` (explicit) overrides a
+    rate declared in a frame-based file; ``format_`` and ``encoding`` skip sniffing.
+    """
+
+    language: Language | None
+    fps: Fraction | None
+    format_: str | None
+    encoding: str | None
+
+
 def ingest(
-    sub_path: str | Path,
-    *,
-    language: Language | None = None,
-    fps: Fraction | None = None,
-    film: Path | FilmRate | None = None,
-    format_: str | None = None,
-    encoding: str | None = None,
+    sub_path: str | Path, *, film: Path | FilmRate | None = None, **options: Unpack[LoadOptions]
 ) -> Track:
     """Load one subtitle file for a film.
 
     ``fps`` (explicit) wins over a rate declared in the file, which wins over the film's
     rate. Without any of them a frame-based file raises ``FrameRateRequired``.
     """
-    film_rate = FilmRate(Path(film)) if isinstance(film, (str, Path)) else film
+    film_rate = _film_rate(film)
+    format_ = options.get("format_")
 
     def load(film_fps: Fraction | None = None) -> Track:
-        return load_track(
-            sub_path, language=language, fps=fps, film_fps=film_fps, format_=format_, encoding=encoding
-        )
+        return load_track(sub_path, film_fps=film_fps, **options)
 
-    if film_rate is None or fps is not None:
+    if film_rate is None or options.get("fps") is not None:
         return load()
     if format_ is not None and not get_format(format_).frame_based:
         return load()
@@ -78,40 +89,23 @@ def ingest(
 
 
 def ingest_many(
-    sub_paths: Sequence[str | Path],
-    *,
-    language: Language | None = None,
-    fps: Fraction | None = None,
-    film: Path | None = None,
-    format_: str | None = None,
-    encoding: str | None = None,
+    sub_paths: Sequence[str | Path], *, film: Path | None = None, **options: Unpack[LoadOptions]
 ) -> list[Track]:
     """Load several subtitle files of one film, probing the film at most once."""
-    film_rate = FilmRate(Path(film)) if film is not None else None
-    return [
-        ingest(p, language=language, fps=fps, film=film_rate, format_=format_, encoding=encoding)
-        for p in sub_paths
-    ]
+    film_rate = _film_rate(film)
+    return [ingest(p, film=film_rate, **options) for p in sub_paths]
 
 
 def ingest_each(
-    sub_paths: Sequence[str | Path],
-    *,
-    language: Language | None = None,
-    fps: Fraction | None = None,
-    film: Path | None = None,
-    format_: str | None = None,
-    encoding: str | None = None,
+    sub_paths: Sequence[str | Path], *, film: Path | None = None, **options: Unpack[LoadOptions]
 ) -> list[Track | InputError]:
     """Like ``ingest_many`` but one unreadable file does not stop the others: its error
     takes its place in the result, for reports that cover every file."""
-    film_rate = FilmRate(Path(film)) if film is not None else None
+    film_rate = _film_rate(film)
     results: list[Track | InputError] = []
     for path in sub_paths:
         try:
-            results.append(
-                ingest(path, language=language, fps=fps, film=film_rate, format_=format_, encoding=encoding)
-            )
+            results.append(ingest(path, film=film_rate, **options))
         except InputError as exc:
             results.append(exc)
     return results

@@ -189,7 +189,7 @@ def validate_files(paths: list[Path], options: ValidateOptions | None = None) ->
         report = FileReport(
             str(path),
             language=track.language.tag if track.language else None,
-            language_source=getattr(track, "language_source", None),
+            language_source=track.language_source,
             format=track.source_format,
             encoding=track.encoding.encoding if track.encoding else None,
             cues=len(track.cues),

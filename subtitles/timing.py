@@ -108,6 +108,11 @@ def format_ms(ms: int) -> str:
     return f"{sign}{h:02d}:{m:02d}:{s:02d}.{milli:03d}"
 
 
+def format_srt_time(ms: int) -> str:
+    """SubRip's ``hh:mm:ss,mmm``: ``format_ms`` with the comma SubRip requires."""
+    return format_ms(ms).replace(".", ",")
+
+
 def parse_timecode(text: str) -> int:
     """``"1:02:03.5"``, ``"02:03,500"`` or plain seconds ``"12.5"`` to milliseconds."""
     text = text.strip()

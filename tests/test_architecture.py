@@ -57,8 +57,9 @@ def test_no_shell_true_anywhere() -> None:
         for path in _modules(package):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
-                is_shell = isinstance(node, ast.keyword) and node.arg == "shell"
-                if is_shell and not (isinstance(node.value, ast.Constant) and node.value.value is False):
+                if not (isinstance(node, ast.keyword) and node.arg == "shell"):
+                    continue
+                if not (isinstance(node.value, ast.Constant) and node.value.value is False):
                     offenders.append(f"{path.relative_to(REPO)}:{node.value.lineno}")
     assert offenders == []
 

@@ -37,8 +37,13 @@ def _pysubs2_parse(lines: list[str], format_id: str) -> tuple[pysubs2.SSAFile, l
 
 
 class _SubStation(SubtitleFormat):
+    """ASS and SSA differ only in how they are recognised and in pysubs2's format id."""
+
     @classmethod
-    def _parse(cls, text: str, format_id: str) -> ParseOutcome:
+    def parse(
+        cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
+    ) -> ParseOutcome:
+        format_id = cls.id
         out = ParseOutcome()
         lines = split_lines(text)
         n_fields = len(EVENT_FIELDS[format_id])
@@ -124,12 +129,6 @@ class AdvancedSubStation(_SubStation):
             return 0.8 if "[V4 Styles]" not in head else 0.0
         return 0.0
 
-    @classmethod
-    def parse(
-        cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
-    ) -> ParseOutcome:
-        return cls._parse(text, "ass")
-
 
 class SubStation(_SubStation):
     id = "ssa"
@@ -141,9 +140,3 @@ class SubStation(_SubStation):
         if "[V4 Styles]" in head or re.search(r"(?im)^\s*ScriptType:\s*v4\.00\s*$", head):
             return 1.0
         return 0.0
-
-    @classmethod
-    def parse(
-        cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
-    ) -> ParseOutcome:
-        return cls._parse(text, "ssa")

@@ -14,7 +14,8 @@ import re
 from fractions import Fraction
 
 from subtitles.errors import FrameRateRequired, UsageError
-from subtitles.formats.base import ParseOutcome, SubtitleFormat, split_lines
+from subtitles.formats.base import ParseOutcome, split_lines
+from subtitles.formats.lines import LineFormat, close_open_ended
 from subtitles.formats.markup import microdvd_text
 from subtitles.model import Cue
 from subtitles.timing import format_fps, frames_to_ms, ms_to_frames, parse_fps
@@ -41,18 +42,12 @@ def declared_rate(text: str) -> Fraction | None:
     return None
 
 
-class MicroDVD(SubtitleFormat):
+class MicroDVD(LineFormat):
     id = "microdvd"
     extensions = (".sub", ".txt")
     frame_based = True
-
-    @classmethod
-    def sniff(cls, text: str) -> float:
-        lines = [ln for ln in split_lines(text)[:400] if ln.strip()]
-        if not lines:
-            return 0.0
-        hits = sum(1 for ln in lines if _LINE.match(ln))
-        return 0.95 * hits / len(lines) if hits else 0.0
+    line_pattern = _LINE
+    line_name = "a MicroDVD line"
 
     @classmethod
     def parse(
@@ -82,18 +77,7 @@ class MicroDVD(SubtitleFormat):
         out.frame_rate = rate
         skipped_declaration = declared is None
         open_ended: list[int] = []
-        for i, line in enumerate(split_lines(text)):
-            if not line.strip():
-                continue
-            match = _LINE.match(line)
-            if match is None:
-                out.problem(
-                    i + 1,
-                    f"not a MicroDVD line: {line.strip()[:40]!r}; skipped",
-                    "error",
-                    "microdvd.bad-line",
-                )
-                continue
+        for number, match in cls.cue_lines(text, out):
             if not skipped_declaration:
                 skipped_declaration = True
                 continue
@@ -101,28 +85,18 @@ class MicroDVD(SubtitleFormat):
             start = frames_to_ms(int(first), rate)
             if last == "":
                 out.problem(
-                    i + 1, "no end frame; the cue ends when the next one starts", "warning", "microdvd.no-end"
+                    number,
+                    "no end frame; the cue ends when the next one starts",
+                    "warning",
+                    "microdvd.no-end",
                 )
-                end = None
+                open_ended.append(len(out.cues))
+                end = start
             else:
                 end = frames_to_ms(int(last), rate)
-            text_ = microdvd_text(body)
-            if not text_.replace(r"\N", "").strip():
-                out.problem(i + 1, "cue has no text", "warning", "microdvd.empty-text")
-            if end is None:
-                open_ended.append(len(out.cues))
-            out.cues.append(
-                Cue(start=start, end=end if end is not None else start, text=text_, source_line=i + 1)
-            )
+            cls.add_cue(out, number, start, end, microdvd_text(body))
         close_open_ended(out.cues, open_ended)
         return out
-
-
-def close_open_ended(cues: list[Cue], indices: list[int]) -> None:
-    """Cues written without an end run until the next cue starts (3 s for the last one)."""
-    for k in indices:
-        following = cues[k + 1].start if k + 1 < len(cues) else cues[k].start + 3000
-        cues[k].end = max(cues[k].start, following)
 
 
 def dump_microdvd(cues: list[Cue], rate: Fraction) -> str:

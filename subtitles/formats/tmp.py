@@ -10,47 +10,34 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from subtitles.formats.base import ParseOutcome, SubtitleFormat, split_lines
+from subtitles.formats.base import ParseOutcome
+from subtitles.formats.lines import LineFormat
 from subtitles.formats.markup import srt_text
-from subtitles.model import Cue
 
 _LINE = re.compile(r"^\s*(-?)(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,3}))?[:=](.*)$")
 
 
-class TMPlayer(SubtitleFormat):
+class TMPlayer(LineFormat):
     id = "tmp"
     extensions = (".txt", ".tmp")
+    line_pattern = _LINE
+    line_name = "a TMPlayer line"
+    sniff_weight = 0.9
 
     @classmethod
-    def sniff(cls, text: str) -> float:
-        lines = [ln for ln in split_lines(text)[:400] if ln.strip()]
-        if not lines:
-            return 0.0
-        hits = sum(1 for ln in lines if _LINE.match(ln) and "-->" not in ln)
-        return 0.9 * hits / len(lines) if hits else 0.0
+    def is_cue_line(cls, line: str) -> bool:
+        return super().is_cue_line(line) and "-->" not in line  # a SubRip timing is not a cue
 
     @classmethod
     def parse(
         cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
     ) -> ParseOutcome:
         out = ParseOutcome()
-        for i, line in enumerate(split_lines(text)):
-            if not line.strip():
-                continue
-            match = _LINE.match(line)
-            if match is None:
-                out.problem(
-                    i + 1, f"not a TMPlayer line: {line.strip()[:40]!r}; skipped", "error", "tmp.bad-line"
-                )
-                continue
+        for number, match in cls.cue_lines(text, out):
             sign, h, m, s, frac, body = match.groups()
             start = ((int(h) * 60 + int(m)) * 60 + int(s)) * 1000 + (int(frac.ljust(3, "0")) if frac else 0)
             start = -start if sign else start
-            text_ = srt_text(body.split("|"))
-            if not text_.replace(r"\N", "").strip():
-                out.problem(i + 1, "cue has no text", "warning", "tmp.empty-text")
-            end = start + 500 + 67 * len(body)
-            out.cues.append(Cue(start=start, end=end, text=text_, source_line=i + 1))
+            cls.add_cue(out, number, start, start + 500 + 67 * len(body), srt_text(body.split("|")))
         for k in range(len(out.cues) - 1):
             out.cues[k].end = max(out.cues[k].start, min(out.cues[k].end, out.cues[k + 1].start))
         if out.cues:

@@ -61,23 +61,23 @@ def parse_timestamp(text: str, pos: int = 0) -> tuple[int, int] | None:
     return ((hours * 60 + minutes) * 60 + seconds) * 1000 + int(frac), pos
 
 
-def parse_timing_line(line: str) -> tuple[int, int, str] | None:
-    """``start --> end settings`` per the spec; ``None`` when the cue must be dropped."""
-    pos = 0
+def _skip_blanks(line: str, pos: int) -> int:
+    """The position of the first character at or after ``pos`` that is not a space or tab."""
     while pos < len(line) and line[pos] in " \t":
         pos += 1
-    start = parse_timestamp(line, pos)
+    return pos
+
+
+def parse_timing_line(line: str) -> tuple[int, int, str] | None:
+    """``start --> end settings`` per the spec; ``None`` when the cue must be dropped."""
+    start = parse_timestamp(line, _skip_blanks(line, 0))
     if start is None:
         return None
     start_ms, pos = start
-    while pos < len(line) and line[pos] in " \t":
-        pos += 1
+    pos = _skip_blanks(line, pos)
     if not line.startswith("-->", pos):
         return None
-    pos += 3
-    while pos < len(line) and line[pos] in " \t":
-        pos += 1
-    end = parse_timestamp(line, pos)
+    end = parse_timestamp(line, _skip_blanks(line, pos + 3))
     if end is None:
         return None
     end_ms, pos = end

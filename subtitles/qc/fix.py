@@ -24,7 +24,7 @@ from subtitles.qc.rules.text import _VOID_TAGS, KNOWN_TAGS
 from subtitles.qc.scripts import CYRILLIC, LATIN, repair_mixed, script_of
 from subtitles.qc.text import HTML_TAG, visible
 from subtitles.qc.view import TrackView
-from subtitles.timing import format_ms, frames_to_ms, ms_to_frames
+from subtitles.timing import format_ms, format_srt_time, frames_to_ms, ms_to_frames
 
 #: Source formats that count frames, not milliseconds.
 FRAME_BASED = frozenset({"microdvd"})
@@ -280,7 +280,7 @@ def render_fixed(result: FixResult) -> str:
 
 
 def _srt_time(ms: int) -> str:
-    return format_ms(max(ms, 0)).replace(".", ",")
+    return format_srt_time(max(ms, 0))
 
 
 def _render_srt(result: FixResult) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
+
+from tests.pipeline.helpers import subpipe
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "subtitles/qc/finding.schema.json").read_text(encoding="utf-8"))
@@ -18,16 +18,6 @@ FLAWED_PL = (
     "2\n00:00:03,540 --> 00:00:03,900\n-Gdzie on jest?\n-Zabrali go w nocy. \n\n"
     "3\n00:00:06,000 --> 00:00:08,000\nKontrole zaczęły się w poniedziаłek.\n"
 )
-
-
-def subpipe(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli.main", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def flawed(tmp_path: Path) -> Path:

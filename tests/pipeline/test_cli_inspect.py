@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from click.testing import CliRunner
 
 from pipeline.cli.main import EXIT_INPUT, cli, run
 from subtitles.errors import EncodingError, FrameRateRequired
+from tests.pipeline.helpers import subpipe
 
 KEYS = {
     "path", "ok", "format", "encoding", "language", "language_name", "language_source", "detected_language",
@@ -151,13 +150,7 @@ def test_every_bad_file_gets_one_line(files: dict[str, Path], capsys: pytest.Cap
 )
 def test_console_script_exit_code_and_one_line(files: dict[str, Path], key: str, expected: str) -> None:
     path = files[key]
-    proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli.main", "inspect", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = subpipe("inspect", path)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [f"subpipe: error: {expected.format(path=path)}"]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -12,27 +10,14 @@ import pytest
 
 from media.probe import probe
 from media.testmedia import make_film, write_srt
-from pipeline.cli.main import EXIT_CONTENT, EXIT_INPUT, run
+from pipeline.cli.main import EXIT_CONTENT, EXIT_INPUT
 from pipeline.mux import SubtitleSpec, _prepare, mux_subtitles
 from subtitles.errors import InputError, LanguageError
 from subtitles.language import Language
 from subtitles.model import Cue, Track
+from tests.pipeline.helpers import run_in_process
 
-pytestmark = pytest.mark.media
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI installs its own stderr handlers; put the test loggers back afterwards."""
-    names = ("subpipe", "subtitles", "media", "pipeline")
-    saved = {
-        n: (logging.getLogger(n).handlers[:], logging.getLogger(n).level, logging.getLogger(n).propagate)
-        for n in names
-    }
-    yield
-    for name, (handlers, level, propagate) in saved.items():
-        logger = logging.getLogger(name)
-        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
+pytestmark = [pytest.mark.media, pytest.mark.usefixtures("restore_cli_logging")]
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +39,6 @@ def subs(folder: Path) -> list[Path]:
     ]
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        run(args)
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 1), out, err
-
-
 def _texts(path: Path, index: int) -> list[str]:
     with av.open(str(path)) as container:
         stream = container.streams[index]
@@ -72,7 +49,7 @@ def test_mkv_from_named_files(
     tmp_path: Path, film: Path, subs: list[Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "film.subs.mkv"
-    code, stdout, _ = _run(["mux", str(film), *map(str, subs), "-o", str(out)], capsys)
+    code, stdout, _ = run_in_process(["mux", str(film), *map(str, subs), "-o", str(out)], capsys)
     assert code == 0
     assert f"wrote {out} (matroska, verified)" in stdout
     assert "'Русский'" in stdout and "default" in stdout
@@ -92,7 +69,7 @@ def test_mp4_json_with_explicit_languages(
     plain[0].write_bytes(subs[2].read_bytes())
     plain[1].write_bytes(subs[1].read_bytes())
     out = tmp_path / "o.mp4"
-    code, stdout, _ = _run(
+    code, stdout, _ = run_in_process(
         ["mux", str(film), f"{plain[0]}:pl", f"{plain[1]}:English", "-o", str(out), "--json"], capsys
     )
     assert code == 0
@@ -121,9 +98,9 @@ def test_spec_parsing(tmp_path: Path) -> None:
 def test_unknown_language_is_refused(tmp_path: Path, film: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nameless = write_srt(tmp_path / "track.srt", [(0, 1000, "♪ ♪ ♪")])
     out = tmp_path / "o.mkv"
-    code, _, err = _run(["mux", str(film), str(nameless), "-o", str(out)], capsys)
+    code, _, err = run_in_process(["mux", str(film), str(nameless), "-o", str(out)], capsys)
     assert code == EXIT_INPUT and "cannot tell the language" in err and str(nameless) in err
-    code, _, err = _run(["mux", str(film), f"{nameless}:xx", "-o", str(out)], capsys)
+    code, _, err = run_in_process(["mux", str(film), f"{nameless}:xx", "-o", str(out)], capsys)
     assert code == EXIT_INPUT and "unknown language" in err
     assert not out.exists()
 
@@ -138,7 +115,7 @@ def test_no_showable_cue_is_a_content_error(
         "Comment: 0,0:00:00.00,0:00:01.00,Default,,0,0,0,,only a note\n",
         encoding="utf-8",
     )
-    code, _, err = _run(["mux", str(film), str(ass), "-o", str(tmp_path / "o.mkv")], capsys)
+    code, _, err = run_in_process(["mux", str(film), str(ass), "-o", str(tmp_path / "o.mkv")], capsys)
     assert code == EXIT_CONTENT and "notes.ru.ass" in err
 
 
@@ -146,7 +123,9 @@ def test_output_over_an_input_is_refused(
     film: Path, subs: list[Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = subs[0].read_bytes()
-    code, _, _ = _run(["mux", str(film), str(subs[0]), "-o", str(subs[0].with_suffix(".srt"))], capsys)
+    code, _, _ = run_in_process(
+        ["mux", str(film), str(subs[0]), "-o", str(subs[0].with_suffix(".srt"))], capsys
+    )
     assert code == EXIT_INPUT  # .srt output: not a container; and it is the input
     with pytest.raises(InputError, match="overwrite an input"):
         mux_subtitles(film, [SubtitleSpec(subs[0])], film)
@@ -159,7 +138,7 @@ def test_legacy_encoding_comes_out_as_utf8(
     text = "Привет, мир! Это проверка кодировки: съешь же ещё этих мягких французских булок."
     legacy = write_srt(tmp_path / "old.ru.srt", [(0, 1000, text)], encoding="cp1251")
     out = tmp_path / "o.mkv"
-    code, _, err = _run(["mux", str(film), str(legacy), "-o", str(out)], capsys)
+    code, _, err = run_in_process(["mux", str(film), str(legacy), "-o", str(out)], capsys)
     assert code == 0, err
     assert _texts(out, probe(out).subtitles[0].index) == [text]
 
@@ -211,7 +190,7 @@ def test_prepare_drops_unshowable_and_clamps_negative(
 
 
 def test_help_documents_languages(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["mux", "--help"], capsys)
+    code, out, _ = run_in_process(["mux", "--help"], capsys)
     assert code == 0
     assert "SUB:LANG" in out and "film.ru.srt" in out and "subpipe mux film.mp4" in out
 

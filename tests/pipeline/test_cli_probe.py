@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,23 +11,10 @@ import pytest
 
 from media.probe import MEDIA_INFO_SCHEMA
 from media.testmedia import make_film
-from pipeline.cli.main import EXIT_INPUT, run
+from pipeline.cli.main import EXIT_INPUT
+from tests.pipeline.helpers import run_in_process
 
-pytestmark = pytest.mark.media
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI installs its own stderr handlers; put the test loggers back afterwards."""
-    names = ("subpipe", "subtitles", "media", "pipeline")
-    saved = {
-        n: (logging.getLogger(n).handlers[:], logging.getLogger(n).level, logging.getLogger(n).propagate)
-        for n in names
-    }
-    yield
-    for name, (handlers, level, propagate) in saved.items():
-        logger = logging.getLogger(name)
-        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
+pytestmark = [pytest.mark.media, pytest.mark.usefixtures("restore_cli_logging")]
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +25,8 @@ def film(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        run(args)
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 1), out, err
-
-
 def test_text_report(film: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["probe", str(film)], capsys)
+    code, out, _ = run_in_process(["probe", str(film)], capsys)
     assert code == 0
     assert "frame rate: 24000/1001 (23.976)" in out
     assert "start:      00:00:01.9" in out  # 2 s minus AAC priming
@@ -58,7 +35,7 @@ def test_text_report(film: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_json_matches_schema(film: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["probe", str(film), "--json"], capsys)
+    code, out, _ = run_in_process(["probe", str(film), "--json"], capsys)
     assert code == 0
     data = json.loads(out)
     jsonschema.validate(data, MEDIA_INFO_SCHEMA)
@@ -77,15 +54,15 @@ def test_schema_rejects_a_float_rate() -> None:
 def test_unreadable_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     junk = tmp_path / "notes.mp4"
     junk.write_text("not a film")
-    code, out, err = _run(["probe", str(junk)], capsys)
+    code, out, err = run_in_process(["probe", str(junk)], capsys)
     assert code == EXIT_INPUT and out == ""
     assert err.strip().splitlines() == [
         f"subpipe: error: {junk}: not a media file ffmpeg can read (Invalid data found when processing input)"
     ]
-    code, _, err = _run(["probe", str(tmp_path / "missing.mkv")], capsys)
+    code, _, err = run_in_process(["probe", str(tmp_path / "missing.mkv")], capsys)
     assert code == EXIT_INPUT and "missing.mkv: file not found" in err
 
 
 def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["probe", "--help"], capsys)
+    code, out, _ = run_in_process(["probe", "--help"], capsys)
     assert code == 0 and "subpipe probe film.mp4" in out and "--json" in out

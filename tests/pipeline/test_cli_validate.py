@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +11,10 @@ import pytest
 
 from pipeline.demo import DemoInputs, build_demo_inputs
 from pipeline.validate import ValidateOptions, validate_files
+from tests.pipeline.helpers import subpipe
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "subtitles/qc/finding.schema.json").read_text(encoding="utf-8"))
-
-
-def subpipe(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli.main", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

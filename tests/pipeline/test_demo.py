@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,7 @@ from pipeline.demo import (
 )
 from pipeline.demo_stages import ALIGN_TOLERANCE_MS, DemoContext, Stage, StageResult, run_demo
 from subtitles.errors import ContentError
+from tests.pipeline.helpers import subpipe
 
 
 @dataclass(frozen=True)
@@ -46,20 +45,10 @@ class DemoRun:
         return data
 
 
-def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli.main", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     root = tmp_path_factory.mktemp("demo") / "subpipe-demo"
-    done = run_cli("demo", root, "--json")
+    done = subpipe("demo", root, "--json")
     return DemoRun(root, done.returncode, done.stdout, done.stderr)
 
 
@@ -283,7 +272,7 @@ def test_human_report_and_second_run_into_the_same_folder(demo: DemoRun) -> None
     stranger = demo.root / "notes.txt"
     stranger.write_text("mine", encoding="utf-8")
     before = {p: p.read_bytes() for p in (demo.root / "input").rglob("*.srt")}
-    again = run_cli("demo", demo.root)
+    again = subpipe("demo", demo.root)
     assert again.returncode == demo.returncode, again.stderr  # same outcome the second time
     for stage in ("inputs", "inspect", "validate", "fix", "mux"):
         assert re.search(rf"^\s+ok\s+{stage}\b", again.stdout, re.M), again.stdout
@@ -326,7 +315,7 @@ def test_stage_runner_records_ok_failed_skipped_and_missing(tmp_path: Path) -> N
 
 
 def test_help_has_an_example() -> None:
-    done = run_cli("demo", "--help")
+    done = subpipe("demo", "--help")
     assert done.returncode == 0
     assert "Example:" in done.stdout and "subpipe demo" in done.stdout
 

@@ -12,6 +12,7 @@ from subtitles.errors import UsageError
 from subtitles.timing import (
     format_fps,
     format_ms,
+    format_srt_time,
     frames_duration_ms,
     frames_to_ms,
     ms_to_frames,
@@ -109,6 +110,7 @@ def test_format_ms() -> None:
     assert format_ms(3723004) == "01:02:03.004"
     assert format_ms(0) == "00:00:00.000"
     assert format_ms(-1500) == "-00:00:01.500"
+    assert format_srt_time(3723004) == "01:02:03,004"  # SubRip's decimal comma
 
 
 @pytest.mark.parametrize(

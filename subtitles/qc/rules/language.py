@@ -27,8 +27,8 @@ def _text(view: TrackView) -> str:
 
 def _guess(view: TrackView) -> LanguageGuess:
     """The loader's guess when the text was read as is; a fresh one on repaired text."""
-    loaded = getattr(view.track, "language_guess", None)
-    if view.mojibake is None and isinstance(loaded, LanguageGuess):
+    loaded = view.track.language_guess
+    if view.mojibake is None and loaded is not None:
         return loaded
     return detect_language(_text(view))
 
@@ -36,7 +36,7 @@ def _guess(view: TrackView) -> LanguageGuess:
 @rule("lang.script", Severity.ERROR, "The letters are not in the script of the declared language.")
 def script(view: TrackView, out: Emit) -> None:
     lang = view.track.language
-    if lang is None or getattr(view.track, "language_source", None) == "detected":
+    if lang is None or view.track.language_source == "detected":
         return
     expected = script_of(lang)
     if expected not in _SCRIPT_NAMES:
@@ -58,7 +58,7 @@ def script(view: TrackView, out: Emit) -> None:
 def detected(view: TrackView, out: Emit) -> None:
     lang = view.track.language
     guess = _guess(view)
-    if getattr(view.track, "language_source", None) == "detected":
+    if view.track.language_source == "detected":
         lang = None  # detected by the loader: nothing declared to compare against
     if lang is None:
         if guess.language is not None:
@@ -92,7 +92,7 @@ def effective_language(track: Track) -> Language | None:
     """The language whose profile should check ``track``: the declared one, else the one
     detected from the text after any exact mojibake repair (the loader's guess, made on the
     damaged text, may call double-encoded Russian Spanish)."""
-    if track.language is not None and getattr(track, "language_source", None) != "detected":
+    if track.language is not None and track.language_source != "detected":
         return track.language
     found = diagnose_all(cue_texts(track).plain)
     if found is None:

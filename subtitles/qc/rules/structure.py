@@ -9,14 +9,8 @@ from subtitles.qc.registry import rule
 from subtitles.qc.view import Emit, TrackView
 from subtitles.timing import format_ms
 
-
-def _problem_severity(value: object) -> Severity:
-    text = str(getattr(value, "value", value)).lower()
-    if text.startswith("err"):
-        return Severity.ERROR
-    if text.startswith("warn"):
-        return Severity.WARNING
-    return Severity.INFO
+#: The loader's word for how bad a parse problem is, as a finding's severity.
+_PROBLEM_SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
 
 @rule(
@@ -28,11 +22,10 @@ def parse_problems(view: TrackView, out: Emit) -> None:
     """Every problem the loader recorded, not only the first; the loader decides how bad
     each one is unless the profile overrides this rule's severity."""
     override = view.profile.severities.get(out.rule.id)
-    for problem in getattr(view.track, "problems", None) or ():
-        sev = override or _problem_severity(getattr(problem, "severity", "error"))
-        code = getattr(problem, "code", "")
-        message = str(getattr(problem, "message", problem)) + (f" [{code}]" if code else "")
-        out.file(message, line=getattr(problem, "line", None), severity=sev)
+    for problem in view.track.problems:
+        sev = override or _PROBLEM_SEVERITY[problem.severity]
+        message = problem.message + (f" [{problem.code}]" if problem.code else "")
+        out.file(message, line=problem.line, severity=sev)
 
 
 @rule("struct.empty", Severity.WARNING, "A cue with no visible text.")

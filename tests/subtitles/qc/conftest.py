@@ -11,20 +11,15 @@ import pytest
 from subtitles.load import load_bytes
 from subtitles.model import Track
 from subtitles.qc import Context, Finding, Overrides, build_profile, validate_track
-
-CueSpec = tuple[int, int, str]
-MakeTrack = Callable[..., Track]
-Check = Callable[..., list[Finding]]
-
-
-def _ts(ms: int) -> str:
-    sign = "-" if ms < 0 else ""
-    ms = abs(ms)
-    return f"{sign}{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+from subtitles.timing import format_srt_time
+from tests.subtitles.qc.helpers import Check, CueSpec, MakeTrack
 
 
 def srt_text(cues: Sequence[CueSpec]) -> str:
-    return "\n".join(f"{n}\n{_ts(a)} --> {_ts(b)}\n{text}\n" for n, (a, b, text) in enumerate(cues, start=1))
+    return "\n".join(
+        f"{n}\n{format_srt_time(a)} --> {format_srt_time(b)}\n{text}\n"
+        for n, (a, b, text) in enumerate(cues, start=1)
+    )
 
 
 def build_track(

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from subtitles.model import Track
 from subtitles.qc import Context, Finding, build_profile, validate_tracks
 from subtitles.qc.rules.crosslang import estimate_offset
-
-MakeTrack = Callable[..., Track]
+from tests.subtitles.qc.helpers import MakeTrack, only
 
 RU = [
     "Мы не можем молчать.", "Власти называют это «защитой».", "Проверки начались утром.", "Никто не знает.",
@@ -38,10 +35,6 @@ def timed(texts: list[str], shift: int = 0, jitter: int = 0) -> list[tuple[int, 
 
 def run(tracks: list[Track]) -> list[list[Finding]]:
     return validate_tracks(tracks, [build_profile(t.language) for t in tracks], Context.build(fps="25"))
-
-
-def only(findings: list[Finding], rule: str) -> list[Finding]:
-    return [f for f in findings if f.rule == rule]
 
 
 def test_the_shifted_file_is_named(make_track: MakeTrack) -> None:

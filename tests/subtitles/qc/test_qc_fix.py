@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from subtitles.load import load_bytes
 from subtitles.model import Track
 from subtitles.qc import Context, Finding, build_profile, validate_track
 from subtitles.qc.fix import FixResult, fix_track, render_fixed
+from tests.subtitles.qc.helpers import MakeTrack
 
-MakeTrack = Callable[..., Track]
 CTX = Context.build(fps="25")
 
 

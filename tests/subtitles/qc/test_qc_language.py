@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from subtitles.model import EncodingGuess, Track
-from subtitles.qc import Context, Finding, Severity
-
-MakeTrack = Callable[..., Track]
-Check = Callable[..., list[Finding]]
+from subtitles.model import EncodingGuess
+from subtitles.qc import Context, Severity
+from tests.subtitles.qc.helpers import Check, MakeTrack, only
 
 TEXTS = {
     "ru": "Мы не можем молчать, когда закрывают газеты. Власти называют это защитой порядка. "
@@ -49,10 +46,6 @@ TEXTS = {
 def cues_of(text: str) -> list[tuple[int, int, str]]:
     sentences = [s.strip() + "." for s in text.split(".") if s.strip()]
     return [(1000 + 4000 * i, 4000 + 4000 * i, s) for i, s in enumerate(sentences)]
-
-
-def only(findings: list[Finding], rule: str) -> list[Finding]:
-    return [f for f in findings if f.rule == rule]
 
 
 @pytest.mark.parametrize(("declared", "actual"), [("ru", "uk"), ("ru", "be"), ("pl", "cs"), ("pl", "sk")])

@@ -17,6 +17,7 @@ from subtitles.qc import Context, Overrides, build_profile, validate_track
 from subtitles.qc.fix import fix_track, render_fixed
 from subtitles.qc.scripts import CYRILLIC_TO_LATIN
 from subtitles.qc.text import visible
+from subtitles.timing import format_srt_time
 
 ALPHABET = (
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИКЛМНОПРСТУФХЭЮЯ"
@@ -55,10 +56,10 @@ def test_any_cue_list_validates(cues: list[tuple[tuple[int, int], str]], lang: s
 
 
 def _srt(cues: list[tuple[tuple[int, int], str]]) -> str:
-    def ts(ms: int) -> str:
-        return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
-
-    return "\n".join(f"{n}\n{ts(s)} --> {ts(s + d)}\n{t}\n" for n, ((s, d), t) in enumerate(cues, start=1))
+    return "\n".join(
+        f"{n}\n{format_srt_time(s)} --> {format_srt_time(s + d)}\n{t}\n"
+        for n, ((s, d), t) in enumerate(cues, start=1)
+    )
 
 
 def _usable(text: str) -> bool:

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from subtitles.model import Track
-from subtitles.qc import Finding
-
-MakeTrack = Callable[..., Track]
-Check = Callable[..., list[Finding]]
-
-
-def only(findings: list[Finding], rule: str) -> list[Finding]:
-    return [f for f in findings if f.rule == rule]
+from tests.subtitles.qc.helpers import Check, MakeTrack, only
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from subtitles.model import Track
 from subtitles.qc import Finding, Severity
+from tests.subtitles.qc.helpers import Check, MakeTrack
 
-MakeTrack = Callable[..., Track]
-Check = Callable[..., list[Finding]]
 Ids = Callable[[list[Finding]], set[str]]
 
 

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from fractions import Fraction
 
 import pytest
 
-from subtitles.model import Track
-from subtitles.qc import Context, Finding, Severity
-
-MakeTrack = Callable[..., Track]
-Check = Callable[..., list[Finding]]
-
-
-def only(findings: list[Finding], rule: str) -> list[Finding]:
-    return [f for f in findings if f.rule == rule]
+from subtitles.qc import Context, Severity
+from tests.subtitles.qc.helpers import Check, MakeTrack, only
 
 
 @pytest.mark.parametrize(

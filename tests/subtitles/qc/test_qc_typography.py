@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from subtitles.model import Track
 from subtitles.qc import Finding
-
-MakeTrack = Callable[..., Track]
-Check = Callable[..., list[Finding]]
+from tests.subtitles.qc.helpers import Check, MakeTrack
 
 
 def one(make_track: MakeTrack, check: Check, text: str, lang: str, rule: str) -> list[Finding]:
