@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from subtitles.errors import InputError
+from subtitles.errors import InputError, OutputError
 
 
 @contextlib.contextmanager
@@ -22,15 +22,27 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     picks the container from the extension.
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.tmp-", suffix=final.suffix)
-    # mkstemp creates 0600; an output is an ordinary file, readable as the umask allows.
-    os.fchmod(fd, 0o666 & ~_umask())
-    os.close(fd)
+    if final.is_dir():
+        raise OutputError("is a folder; give a file name", path=final)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.tmp-", suffix=final.suffix)
+        # mkstemp creates 0600; an output is an ordinary file, readable as the umask allows.
+        os.fchmod(fd, 0o666 & ~_umask())
+        os.close(fd)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(
+            "cannot write: a file stands where a folder of this path should be", path=final
+        ) from None
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=final) from None
     tmp = Path(tmp_name)
     try:
         yield tmp
-        tmp.replace(final)  # os.replace: atomic within one filesystem
+        try:
+            tmp.replace(final)  # os.replace: atomic within one filesystem
+        except OSError as exc:
+            raise OutputError(f"cannot write: {exc.strerror or exc}", path=final) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -106,6 +106,9 @@ def decode_bytes(
     language, used as a prior. Raises ``EncodingError`` (naming ``path``) when the bytes
     are not text in any supported encoding.
     """
+    kind = media_signature(data)
+    if kind is not None:
+        raise EncodingError(f"this is a media file ({kind}), not subtitles", path=path)
     if encoding is not None:
         return _forced(data, encoding, path)
     for bom, name in _BOMS:
@@ -296,6 +299,31 @@ def _refuse_damaged_utf8(data: bytes, exc: UnicodeDecodeError, path: str | None)
             path=path,
             line=data[: exc.start].count(b"\n") + 1,
         )
+
+
+#: Magic numbers of the media and archive files most often given by mistake where a
+#: subtitle file is expected (the film itself, its audio, a zipped delivery).
+_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (4, b"ftyp", "MP4/QuickTime"),
+    (0, b"\x1a\x45\xdf\xa3", "Matroska/WebM"),
+    (0, b"OggS", "Ogg"),
+    (0, b"fLaC", "FLAC audio"),
+    (0, b"ID3", "MP3 audio"),
+    (0, b"RIFF", "RIFF: WAV/AVI"),
+    (0, b"PK\x03\x04", "ZIP archive"),
+    (0, b"%PDF", "PDF document"),
+    (0, b"\x00\x00\x01\xba", "MPEG program stream"),
+)
+
+
+def media_signature(data: bytes) -> str | None:
+    """What kind of media or binary file ``data`` starts like, or ``None`` for text."""
+    for offset, magic, kind in _SIGNATURES:
+        if data[offset : offset + len(magic)] == magic:
+            return kind
+    if len(data) >= 376 and data[0] == 0x47 and data[188] == 0x47:
+        return "MPEG transport stream"
+    return None
 
 
 def _refuse_binary(data: bytes, path: str | None) -> None:

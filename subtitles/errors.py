@@ -56,6 +56,11 @@ class LanguageError(InputError):
     """A language name or code that babel does not know."""
 
 
+class OutputError(InputError):
+    """An output cannot be written where it was asked for (read-only folder, a file where a
+    folder should be, disk full). Exit code 2: the user must choose another place."""
+
+
 # -- exit code 1: the content was read but is not acceptable -------------------------------
 
 

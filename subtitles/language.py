@@ -114,22 +114,36 @@ class Language:
         return self.tag
 
 
-def language_from_filename(path: str | Path) -> Language | None:
-    """The language of an upload named ``<stem>.<lang>.<ext>`` (``film.ru.srt``), if any.
+#: Words uploads put between the language and the extension (``film.ru.sdh.srt``,
+#: ``film.en.forced.srt``). Some are also language codes: ``hi`` (Hindi) is read as the
+#: language only when no other tag is there; ``sdh`` (Southern Kurdish) never is, since in a
+#: subtitle file name it means "for the deaf and hard of hearing" (give ``--lang sdh``).
+FILENAME_QUALIFIERS = frozenset(
+    {"sdh", "hi", "cc", "forced", "full", "default", "signs", "songs", "commentary", "sub", "subs", "ad"}
+)
+_TAG_SHAPE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 
-    Only the suffix right before the extension is read, and only when babel knows it;
+
+def language_from_filename(path: str | Path) -> Language | None:
+    """The language of an upload named ``<stem>.<lang>[.<qualifier>...].<ext>``, if any.
+
+    ``film.ru.srt`` and ``film.ru.sdh.srt`` give Russian, ``film.en.forced.srt`` English;
+    ``film.hi.srt`` alone is Hindi. The suffixes before the extension are read from the
+    right; qualifiers (:data:`FILENAME_QUALIFIERS`) are skipped while another tag remains.
     ``film.final.srt`` gives ``None``, not an error.
     """
-    suffixes = Path(path).name.split(".")
-    if len(suffixes) < 3:
+    parts = Path(path).name.split(".")
+    if len(parts) < 3:
         return None
-    candidate = suffixes[-2]
-    if not re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", candidate):
-        return None
-    try:
-        return Language.parse(candidate)
-    except LanguageError:
-        return None
+    tags = [p for p in reversed(parts[1:-1][-3:]) if _TAG_SHAPE.fullmatch(p)]
+    ordered = [t for t in tags if t.lower() not in FILENAME_QUALIFIERS]
+    ordered += [t for t in tags if t.lower() == "hi"]
+    for candidate in ordered:
+        try:
+            return Language.parse(candidate)
+        except LanguageError:
+            continue
+    return None
 
 
 @functools.cache

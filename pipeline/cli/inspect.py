@@ -78,12 +78,18 @@ def describe_error(path: str | Path, error: SubpipeError) -> dict[str, Any]:
     }
 
 
+#: Below this encoding confidence the text report names the runners-up.
+CLOSE_CALL = 0.99
+
+
 def _human(info: dict[str, Any]) -> list[str]:
     lines = [str(info["path"])]
     enc = info["encoding"]
     if enc is not None:
         extra = " with BOM" if enc["bom"] else ""
-        alts = f"; also plausible: {', '.join(enc['alternatives'])}" if enc["alternatives"] else ""
+        # Runners-up are worth a word only when the choice was close (JSON keeps them all).
+        close = enc["alternatives"] and enc["confidence"] < CLOSE_CALL
+        alts = f"; runner-up: {', '.join(enc['alternatives'])}" if close else ""
         lines.append(f"  encoding    {enc['name']}{extra} (confidence {enc['confidence']:.2f}{alts})")
     lines.append(f"  format      {info['format']}")
     if info["language"]:

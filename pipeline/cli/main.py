@@ -100,6 +100,15 @@ for _name in COMMAND_MODULES:
     cli.add_command(importlib.import_module(f"pipeline.cli.{_name}").command)
 
 
+def _click_error(exc: click.ClickException) -> int:
+    """click's own errors (a missing file argument, a bad option value) as one line."""
+    hint = ""
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        hint = f" (see '{exc.ctx.command_path} --help')"
+    click.echo(f"subpipe: error: {exc.format_message()}{hint}", err=True)
+    return EXIT_INPUT if isinstance(exc, click.UsageError) else exc.exit_code
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry: run the CLI and map every outcome to an exit code."""
     args = sys.argv[1:] if argv is None else argv
@@ -112,8 +121,7 @@ def run(argv: list[str] | None = None) -> None:
         click.echo("subpipe: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_INPUT if isinstance(exc, click.UsageError) else exc.exit_code)
+        sys.exit(_click_error(exc))
     except SubpipeError as exc:
         if debug:
             raise
@@ -122,6 +130,14 @@ def run(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("subpipe: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:
+        # The environment refused a read or write the library did not wrap (a full disk, a
+        # permission): the user's to fix, so one line and exit 2, not an internal error.
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"subpipe: error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_INPUT)
     except Exception as exc:
         if debug:
             raise

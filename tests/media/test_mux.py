@@ -225,3 +225,17 @@ def test_film_without_audio_and_with_own_subtitles(tmp_path: Path, tri_subs: dic
     # Remuxing a film that already has subtitle tracks replaces them rather than stacking.
     again = mux(first.output, _streams(tri_subs)[1:], tmp_path / "again.mkv")
     assert [s.language for s in again.info.subtitles] == ["eng", "pol"]
+
+
+def test_film_whose_bitmap_track_outlasts_the_video(
+    tmp_path: Path, corpus: Path, tri_subs: dict[str, Path]
+) -> None:
+    """The Popeye MKV is 65 s by its VobSub track, 60 s by its video: only the video is
+    copied, so the output is 60 s long and must still verify."""
+    film = corpus / "popeye_bitmap_subs" / "showorder_popeye_T00-1_vobsub.mkv"
+    out = tmp_path / "popeye.mkv"
+    sub = SubtitleStream(tri_subs["ru"], Language.parse("ru"))
+    mux(film, [sub], out)
+    info = probe(out)
+    assert [s.language for s in info.subtitles] == ["rus"]
+    assert info.duration_ms is not None and info.duration_ms < 62_000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipeline.cli.main import (
@@ -66,3 +68,26 @@ def test_every_command_has_help_with_example(command: str, capsys: pytest.Captur
     assert "Example" in out, f"--help of {command} shows no example"
     example = out.split("Example", 1)[1]
     assert f"subpipe {command}" in example, f"the example in --help of {command} does not use it"
+
+
+def test_unwritable_output_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file where an output folder should be: exit 2 and one line, not an internal error."""
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(SystemExit) as exc:
+        run(["demo", str(tmp_path / "afile" / "demo")])
+    assert exc.value.code == EXIT_INPUT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("subpipe: error: ")
+    assert "afile" in err[0]
+    assert "internal error" not in err[0]
+
+
+def test_click_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run(["probe", str(tmp_path)])
+    assert exc.value.code == EXIT_INPUT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "is a directory" in err[0]
+    assert "subpipe probe --help" in err[0]

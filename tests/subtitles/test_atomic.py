@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from subtitles.atomic import atomic_path, refuse_overwrite_of_inputs, write_text
-from subtitles.errors import InputError
+from subtitles.errors import InputError, OutputError
 
 
 def test_write_text_replaces_whole_file(tmp_path: Path) -> None:
@@ -63,3 +63,28 @@ def test_output_permissions_follow_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_file_where_a_folder_should_be_is_an_output_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OutputError, match="a file stands where a folder"):
+        write_text(tmp_path / "afile" / "x.srt", "y")
+
+
+def test_folder_as_output_is_an_output_error(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="is a folder"):
+        write_text(tmp_path, "y")
+
+
+def test_unwritable_folder_is_an_output_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import tempfile
+
+    def read_only(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    with pytest.raises(OutputError) as exc:
+        write_text(tmp_path / "x.srt", "y")
+    assert str(exc.value) == f"{tmp_path / 'x.srt'}: cannot write: Read-only file system"
+    assert list(tmp_path.iterdir()) == []

@@ -160,7 +160,7 @@ def test_legacy_bytes_that_happen_to_form_a_utf8_pair_are_still_legacy() -> None
 
 def test_binary_bytes_are_refused() -> None:
     with pytest.raises(EncodingError, match="not a text file"):
-        decode_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom\x01\x02", path="film.mp4")
+        decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x02", path="image.png")
 
 
 def test_forced_encoding_is_used_and_checked() -> None:
@@ -250,3 +250,18 @@ def test_a_wrong_declared_language_does_not_force_mojibake() -> None:
     line = "Może jutro? Już późno."
     decoded, guess = decode_bytes(line.encode("cp1250"), language=Language.parse("ru"))
     assert (decoded, guess.encoding) == (line, "cp1250")
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00", "MP4"),
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01", "Matroska"),
+        (b"ID3\x04\x00\x00\x00\x00\x00\x00", "MP3"),
+        (b"RIFF\x24\x08\x00\x00WAVEfmt ", "WAV"),
+    ],
+)
+def test_media_file_given_as_subtitles_is_named(head: bytes, kind: str) -> None:
+    with pytest.raises(EncodingError, match=f"{kind}.*not subtitles") as exc:
+        decode_bytes(head + bytes(range(256)) * 4, path="film.mp4")
+    assert str(exc.value).startswith("film.mp4: ")

@@ -93,3 +93,20 @@ def test_unknown_languages_raise(bad: str) -> None:
 def test_language_from_filename(name: str, tag: str | None) -> None:
     lang = language_from_filename(name)
     assert (lang.bcp47 if lang else None) == tag
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("film.ru.sdh.srt", "ru"),
+        ("film.en.forced.srt", "en"),
+        ("film.pl.hi.srt", "pl"),
+        ("film.hi.srt", "hi"),
+        ("film.sdh.srt", None),
+        ("Crackdown.2024.en.srt", "en"),
+        ("film.final.srt", None),
+    ],
+)
+def test_filename_qualifiers_are_not_languages(name: str, expected: str | None) -> None:
+    lang = language_from_filename(name)
+    assert (lang.tag if lang else None) == expected
