@@ -143,6 +143,11 @@ _SPREAD = 250.0
 _FLOOR_SAME_SCRIPT = math.log(1e-5)
 _FLOOR_FOREIGN_ASCII = math.log(2e-3)
 _FLOOR_FOREIGN = math.log(1e-6)
+#: Letters a language's own words never use but its borrowed words keep (English
+#: "café", "naïve", "façade", "señor"): likelier there than any other letter outside its
+#: alphabet, so a few loanwords do not turn English into French.
+_LOAN_LETTERS: Mapping[str, str] = {"en": "éèêëàâäçîïôöûüñ"}
+_FLOOR_LOAN = math.log(5e-4)
 #: Log-likelihood bonus per word found in a language's common-word list.
 _WORD_BONUS = 2.0
 #: Below this many letters, a text says too little to name its language.
@@ -183,11 +188,14 @@ class Profile:
     script: str
     logp: Mapping[str, float]
     words: frozenset[str]
+    loans: frozenset[str] = frozenset()
 
     def letter_logp(self, letter: str) -> float:
         value = self.logp.get(letter)
         if value is not None:
             return value
+        if letter in self.loans:
+            return _FLOOR_LOAN
         script = script_of(letter)
         if script == self.script:
             return _FLOOR_SAME_SCRIPT
@@ -213,7 +221,7 @@ def _build(tag: str, letters: str, words: str) -> Profile:
     scripts = {script_of(ch) for ch in letters}
     if len(scripts) != 1:
         raise ValueError(f"profile {tag} mixes scripts: {scripts}")
-    return Profile(tag, scripts.pop(), logp, frozenset(words.split()))
+    return Profile(tag, scripts.pop(), logp, frozenset(words.split()), frozenset(_LOAN_LETTERS.get(tag, "")))
 
 
 @functools.cache

@@ -118,3 +118,17 @@ def test_corpus_languages(corpus: Path, name: str, expected: set[str]) -> None:
         assert guess.language is None
     else:
         assert guess.language is not None and guess.language.code in expected
+
+
+def test_english_with_loanwords_stays_english() -> None:
+    text = (
+        "The café’s “special” was a naïve idea. We ordered crème brûlée and talked about "
+        "the coup d’état until the waiter came back with the bill for the señor."
+    )
+    guess = detect_language(text)
+    assert guess.language is not None and guess.language.code == "en"
+
+
+def test_french_is_still_french() -> None:
+    guess = detect_language("Le café est fermé. Nous sommes allés à la plage avec les enfants.")
+    assert guess.language is not None and guess.language.code == "fr"
