@@ -214,9 +214,16 @@ def stage_mux(ctx: DemoContext) -> StageResult:
 
 
 def _matches(flaw: PlantedFlaw, finding: Any) -> bool:
+    """Same rule at the flaw's own lines (the cue's first line, the flawed text line, or for
+    an overlap the cue it runs into); a flaw of the whole file matches only a finding about
+    the whole file. Matching on the rule alone would let a second finding of a planted rule
+    elsewhere in the file pass as the planted one."""
     if flaw.rule != finding.rule:
         return False
-    return flaw.cue is None or finding.cue in (flaw.cue, flaw.next_cue)
+    if flaw.line is None and flaw.cue is None:
+        return finding.line is None and finding.cue is None
+    lines = {flaw.line, flaw.text_line, flaw.next_line} - {None}
+    return finding.line in lines
 
 
 def stage_validate(ctx: DemoContext) -> StageResult:

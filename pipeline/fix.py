@@ -1,15 +1,23 @@
 """``subpipe fix`` as a library call: apply the safe fixes to one file, write the result
-atomically in the source format (UTF-8), and validate what was written.
+atomically as UTF-8, and validate what was written.
 
-The input is never modified unless ``in_place`` is asked for, and then a backup
-``SUB.bak`` is written (atomically) before the file is replaced (atomically). A file with
-parts the loader could not read (a garbled timing line) is refused: writing it back
-would drop that text.
+The output format is the one the output's extension names (``.srt``, ``.vtt``, ``.ass``,
+``.ssa``, ``.sub`` for MicroDVD, ``.mpl``/``.tmp``), converted when it differs from the
+source; ``.txt`` names three formats, so it keeps the source's format when that is one of
+them (MPL2, TMPlayer, MicroDVD) and is refused otherwise, as is an unknown extension.
+
+The input is never modified unless ``in_place`` is asked for. Then the original is first
+copied to a backup that never replaces an earlier one (``SUB.bak``, else ``SUB.bak.1``,
+``SUB.bak.2``...), and a file that fixing would not change at all is not rewritten. A
+file with parts the loader could not read (a garbled timing line) is refused: writing it
+back would drop that text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +25,22 @@ from pipeline.validate import ValidateOptions, build_context, load_for_qc
 from subtitles.atomic import refuse_overwrite_of_inputs, write_bytes, write_text
 from subtitles.errors import ContentError, UsageError
 from subtitles.load import load_bytes
+from subtitles.model import Track
 from subtitles.qc import Finding, ProfileSource, build_profile, validate_track
+from subtitles.qc.context import Context
 from subtitles.qc.fix import Change, fix_track, render_fixed
 from subtitles.qc.rules.language import effective_language
 
 SCHEMA_VERSION = 1
+
+#: Output format by extension; ``.txt`` is decided by the source (see ``output_format``).
+OUTPUT_FORMATS = {
+    ".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".ssa": "ssa",
+    ".sub": "microdvd", ".mpl": "mpl2", ".tmp": "tmp",
+}  # fmt: skip
+_TXT_FORMATS = frozenset({"mpl2", "tmp", "microdvd"})
+#: How many numbered backups are tried before giving up (a folder full of them is a mistake).
+_MAX_BACKUPS = 1000
 
 
 @dataclass
@@ -49,6 +68,51 @@ class FixReport:
         }
 
 
+def output_format(output: Path, source_format: str) -> str:
+    """The format ``output``'s extension names; ``UsageError`` when it names none (or
+    ``.txt`` for a source that is not a ``.txt`` format)."""
+    suffix = output.suffix.lower()
+    if suffix == ".txt":
+        if source_format in _TXT_FORMATS:
+            return source_format
+        raise UsageError(
+            f"'.txt' may be MPL2, TMPlayer or MicroDVD; name the output .{source_format} "
+            "to keep the format, or .mpl, .tmp or .sub to convert",
+            path=output,
+        )
+    fmt = OUTPUT_FORMATS.get(suffix)
+    if fmt is None:
+        known = " ".join([*OUTPUT_FORMATS, ".txt"])
+        raise UsageError(
+            f"cannot tell the output format from {suffix or 'no extension'!r} (use one of {known})",
+            path=output,
+        )
+    return fmt
+
+
+def free_backup(path: Path) -> Path:
+    """``SUB.bak``, or the first free ``SUB.bak.N``: an earlier backup is never replaced."""
+    first = path.with_name(path.name + ".bak")
+    if not first.exists():
+        return first
+    for n in range(1, _MAX_BACKUPS):
+        candidate = path.with_name(f"{path.name}.bak.{n}")
+        if not candidate.exists():
+            return candidate
+    raise UsageError(f"{_MAX_BACKUPS} backups of this file exist already; remove some", path=path)
+
+
+def _output_rate(track: Track, target: str, context: Context, options: ValidateOptions) -> Fraction | None:
+    """The frame rate MicroDVD output is counted in: never an assumed one."""
+    if target != "microdvd":
+        return None
+    if options.fps is not None or context.fps is not None:
+        return options.fps or context.fps
+    if track.frame_rate is not None:
+        return track.frame_rate
+    raise UsageError("writing MicroDVD (.sub) counts frames: give --fps or --film")
+
+
 def fix_file(
     path: Path,
     *,
@@ -57,7 +121,7 @@ def fix_file(
     dry_run: bool = False,
     options: ValidateOptions | None = None,
 ) -> FixReport:
-    """Fix ``path`` into ``output`` (or over itself with ``in_place``, keeping ``.bak``)."""
+    """Fix ``path`` into ``output`` (or over itself with ``in_place``, keeping a backup)."""
     options = options or ValidateOptions()
     if in_place and output is not None:
         raise UsageError("give either -o OUT or --in-place, not both")
@@ -68,6 +132,8 @@ def fix_file(
         refuse_overwrite_of_inputs(target, [path])
     context = build_context(options)
     track = load_for_qc(path, options, context)
+    source_format = track.source_format or "srt"
+    fmt = output_format(target, source_format) if target is not None and not in_place else source_format
     lost = [p for p in track.problems if p.severity == "error"]
     if lost:
         # Writing the track back would silently drop what the loader could not read.
@@ -79,29 +145,37 @@ def fix_file(
             line=lost[0].line,
         )
     profile = build_profile(effective_language(track), ProfileSource.read(options.profile), options.overrides)
-    result = fix_track(track, profile, context)
+    rate = _output_rate(track, fmt, context, options)
+    result = fix_track(track, profile, context, target_format=fmt, rate=rate)
     text = render_fixed(result)
-    name = str(target or path)
+    data = text.encode("utf-8")
+    shown = target or path
     fixed = load_bytes(
-        text.encode("utf-8"),
-        name=name,
+        data,
+        name=str(shown),
         language=track.language,
-        fps=track.frame_rate,
-        format_=track.source_format,
+        fps=rate or track.frame_rate,
+        format_=fmt,
         encoding="utf-8",
-        source=target,
+        source=shown,
     )
     if len(fixed.cues) != len(track.cues):  # the promise: never drop a cue
         raise RuntimeError(f"fix changed the number of cues ({len(track.cues)} → {len(fixed.cues)}): a bug")
     remaining = validate_track(fixed, profile, context)
+    if dry_run:
+        remaining = _cite_source(remaining, fixed, track)
     backup: Path | None = None
     written = False
     if not dry_run and target is not None:
         if in_place:
-            backup = path.with_name(path.name + ".bak")
-            write_bytes(backup, path.read_bytes())
-        write_text(target, text)
-        written = True
+            if data != path.read_bytes():  # nothing to change: leave the file (and no backup) alone
+                backup = free_backup(path)
+                write_bytes(backup, path.read_bytes())
+                write_text(target, text)
+                written = True
+        else:
+            write_text(target, text)
+            written = True
     return FixReport(
         source=path,
         output=target,
@@ -112,3 +186,19 @@ def fix_file(
         cues_before=len(track.cues),
         cues_after=len(fixed.cues),
     )
+
+
+def _cite_source(findings: list[Finding], fixed: Track, source: Track) -> list[Finding]:
+    """A dry run writes nothing: cite what remains at the source file's lines (the same
+    cue, the same line within it) so the list points into a file that exists."""
+    path = str(source.source) if source.source is not None else None
+    out = []
+    for f in findings:
+        line = f.line
+        if f.cue is not None and line is not None:
+            new_at = fixed.cues[f.cue - 1].source_line
+            old_at = source.cues[f.cue - 1].source_line
+            if new_at is not None and old_at is not None:
+                line = old_at + (line - new_at)
+        out.append(dataclasses.replace(f, path=path, line=line))
+    return out

@@ -151,6 +151,12 @@ def build_context(options: ValidateOptions) -> Context:
     from media.probe import probe
 
     info = probe(options.film)
+    if not info.video:
+        # a subtitle or audio file probes fine (ffmpeg reads SubRip), but has no frames
+        raise InputError(
+            "no video stream: --film wants the film itself (the frame rate and length come from it)",
+            path=options.film,
+        )
     return Context.build(
         fps=options.fps,
         film_path=options.film,

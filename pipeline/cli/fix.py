@@ -18,24 +18,33 @@ from subtitles.qc import Severity
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the fixed file."
 )
-@click.option("--in-place", is_flag=True, help="Replace SUB itself, keeping the original as SUB.bak.")
+@click.option(
+    "--in-place", is_flag=True, help="Replace SUB itself, keeping the original as SUB.bak (or SUB.bak.N)."
+)
 @click.option("--dry-run", is_flag=True, help="List the changes without writing anything.")
 @qc_options
 @click.option("--json", "as_json", is_flag=True, help="Print the changes and remaining findings as JSON.")
 def command(
     sub: Path, output: Path | None, in_place: bool, dry_run: bool, as_json: bool, **qc: object
 ) -> None:
-    """Apply safe fixes: timing gaps and overlaps, too-short cues, quotes, ellipses,
+    """Apply safe fixes: timing gaps and small overlaps, too-short cues, quotes, ellipses,
     dialogue dashes, mixed-script letters, stray tags and whitespace, exact mojibake repair.
 
     Words are never changed and no cue is dropped; fixing a fixed file changes nothing.
-    The output is written atomically in the source format as UTF-8, then validated;
-    the exit code is 1 when error findings remain, else 0.
+    Times are fixed at what the output format stores (MPL2 100 ms, MicroDVD a frame, ASS
+    10 ms), and every change is listed, re-encoding to UTF-8 and line ends included.
+    The output is written atomically as UTF-8, in the format its extension names (.srt
+    .vtt .ass .ssa .sub .mpl .tmp; .txt keeps an MPL2/TMPlayer/MicroDVD source's format),
+    then validated; the exit code is 1 when error findings remain, else 0.
+
+    --in-place copies the original to SUB.bak first (SUB.bak.1, .bak.2... when that
+    exists: a backup is never replaced) and leaves a file that needs no change untouched.
 
     \b
     Examples:
       subpipe fix film.ru.srt -o film.ru.fixed.srt
       subpipe fix film.pl.srt --in-place --fps 25      # keeps film.pl.srt.bak
+      subpipe fix film.pl.txt -o film.pl.ass --fps 25  # MPL2 in, ASS out
       subpipe fix film.en.vtt --dry-run --json
     """
     options = build_options(**qc)  # type: ignore[arg-type]
@@ -45,7 +54,8 @@ def command(
     else:
         for c in report.changes:
             where = f"{sub}:{c.line}" if c.line is not None else str(sub)
-            click.echo(f"{where}: {c.rule} (cue {c.cue}): {c.before!r} → {c.after!r}")
+            cue = f" (cue {c.cue})" if c.cue is not None else ""
+            click.echo(f"{where}: {c.rule}{cue}: {c.describe()}")
         for f in report.remaining:
             click.echo(f"remaining: {f.format()}")
         errors = sum(1 for f in report.remaining if f.severity is Severity.ERROR)
@@ -55,5 +65,7 @@ def command(
         note(f"wrote {report.output}" + (f" (backup {report.backup})" if report.backup else ""))
     elif dry_run:
         note("dry run: nothing written")
+    elif in_place:
+        note(f"nothing to change: {sub} left as it was")
     if any(f.severity is Severity.ERROR for f in report.remaining):
         raise ContentError(f"{sub}: errors remain after fixing (see the list above)")

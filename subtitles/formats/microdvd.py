@@ -112,3 +112,31 @@ def dump_microdvd(cues: list[Cue], rate: Fraction) -> str:
         start, end = ms_to_frames(cue.start, rate), ms_to_frames(cue.end, rate)
         out.append(f"{{{start}}}{{{end}}}{'{y:i}' if italic else ''}{plain}")
     return "\n".join(out) + "\n"
+
+
+_ASS_BLOCK = re.compile(r"\{([^{}]*)\}")
+_POS = re.compile(r"pos\((\d+),(\d+)\)")
+
+
+def microdvd_body(text: str, upper: bool = False) -> str:
+    """pysubs2 text back to a MicroDVD body, the inverse of ``microdvd_text``: ``\\N`` is
+    ``|``, ``{\\i1}`` and friends are ``{y:i}`` (``{Y:i}`` when ``upper``: the whole cue),
+    font, size and position codes come back; codes MicroDVD has no spelling for go."""
+    y = "Y" if upper else "y"
+
+    def block(m: re.Match[str]) -> str:
+        codes = [c for c in m.group(1).split("\\") if c]
+        out = []
+        styles = "".join(c[0] for c in codes if len(c) == 2 and c[0] in "biu" and c[1] == "1")
+        if styles:
+            out.append(f"{{{y}:{styles}}}")
+        for c in codes:
+            if c.startswith("fn") and len(c) > 2:
+                out.append(f"{{f:{c[2:]}}}")
+            elif c.startswith("fs") and len(c) > 2:
+                out.append(f"{{s:{c[2:]}}}")
+            elif (pos := _POS.fullmatch(c)) is not None:
+                out.append(f"{{P:{pos.group(1)},{pos.group(2)}}}")
+        return "".join(out)
+
+    return _ASS_BLOCK.sub(block, text).replace(r"\N", "|")

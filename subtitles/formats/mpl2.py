@@ -12,6 +12,7 @@ from fractions import Fraction
 from subtitles.formats.base import ParseOutcome
 from subtitles.formats.lines import LineFormat, close_open_ended
 from subtitles.formats.markup import mpl2_text
+from subtitles.model import Cue
 
 _LINE = re.compile(r"^\s*\[\s*(-?\d+)\s*\]\s*\[\s*(-?\d*)\s*\](.*)$")
 
@@ -39,3 +40,30 @@ class MPL2(LineFormat):
                 open_ended.append(len(out.cues) - 1)
         close_open_ended(out.cues, open_ended)
         return out
+
+
+_ITALIC_PART = re.compile(r"\{\\i1\}(.*)\{\\i0\}")
+_ASS_BLOCK = re.compile(r"\{[^{}]*\}")
+
+
+def mpl2_body(text: str) -> str:
+    """pysubs2 text back to an MPL2 line body, the inverse of ``mpl2_text``: a line in
+    italics from start to end gets the leading ``/``, other styling has no MPL2 spelling."""
+    parts = []
+    for part in text.split(r"\N"):
+        italic = _ITALIC_PART.fullmatch(part)
+        if italic is not None and not _ASS_BLOCK.search(italic.group(1)):
+            parts.append("/" + italic.group(1))
+        else:
+            parts.append(_ASS_BLOCK.sub("", part))
+    return "|".join(parts)
+
+
+def mpl2_time(ms: int) -> int:
+    """Deciseconds as MPL2 stores them, rounded half up (what a fix rounds to first)."""
+    return (ms + 50) // 100
+
+
+def dump_mpl2(cues: list[Cue]) -> str:
+    """MPL2 text; times are rounded to the 100 ms the format stores (negative ones kept)."""
+    return "".join(f"[{mpl2_time(c.start)}][{mpl2_time(c.end)}]{mpl2_body(c.text)}\n" for c in cues)

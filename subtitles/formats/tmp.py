@@ -13,6 +13,7 @@ from fractions import Fraction
 from subtitles.formats.base import ParseOutcome
 from subtitles.formats.lines import LineFormat
 from subtitles.formats.markup import srt_text
+from subtitles.model import Cue
 
 _LINE = re.compile(r"^\s*(-?)(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,3}))?[:=](.*)$")
 
@@ -48,3 +49,30 @@ class TMPlayer(LineFormat):
                 "tmp.estimated-end",
             )
         return out
+
+
+_SIMPLE_ASS = {"i1": "<i>", "i0": "</i>", "b1": "<b>", "b0": "</b>", "u1": "<u>", "u0": "</u>"}
+_ASS_BLOCK = re.compile(r"\{([^{}]*)\}")
+
+
+def tmp_body(text: str) -> str:
+    """pysubs2 text back to a TMPlayer body, the inverse of reading it: ``\\N`` is ``|``,
+    italics, bold and underline are SubRip-style tags, other override blocks go."""
+
+    def block(m: re.Match[str]) -> str:
+        codes = [c for c in m.group(1).split("\\") if c]
+        return "".join(_SIMPLE_ASS.get(c, "") for c in codes)
+
+    return _ASS_BLOCK.sub(block, text).replace(r"\N", "|")
+
+
+def tmp_time(ms: int) -> str:
+    """``H:MM:SS`` as TMPlayer writes a start: whole seconds (rounded down), sign kept."""
+    sign = "-" if ms < 0 else ""
+    seconds = abs(ms) // 1000
+    return f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def dump_tmp(cues: list[Cue]) -> str:
+    """TMPlayer text: starts only (whole seconds); a reader estimates the ends again."""
+    return "".join(f"{tmp_time(c.start)}:{tmp_body(c.text)}\n" for c in cues)

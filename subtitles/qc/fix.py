@@ -2,10 +2,18 @@
 
 What it does: repair mojibake (only an exact, round-tripping repair), strip stray tags
 and close unclosed ones, clean whitespace, repair mixed-script letters, normalise quotes,
-ellipses and dialogue dashes to the language's style; then timing: trim overlaps, widen
-too-small gaps to the minimum (2 frames), close "bridge" gaps to the minimum, and extend
-cues that are too short (or read too fast) into free time. What it never does: change a
-word, drop, merge, split or reorder a cue. Running it on its own output changes nothing.
+ellipses (in prose, not inside addresses) and dialogue dashes to the language's style;
+then timing: trim overlaps no longer than a bridge gap (``bridge_gap_max_ms``, 500 ms:
+a slip, not a deliberate overlap), widen too-small gaps to the minimum (2 frames), close
+"bridge" gaps, give zero-length cues their minimum time and extend cues that are too
+short (or read too fast) into free time. A trim never takes a cue below the minimum
+duration or over the reading-speed limit; what cannot be fixed safely is left and
+reported. Times are computed at the output format's resolution, so the list says exactly
+what is stored. Writing as UTF-8 with LF line ends, or in another format, is listed too.
+
+What it never does: change a word, drop, merge, split or reorder a cue, or move a start
+(except a start before zero of a cue that ends after it). Cues wholly before zero are
+left for alignment. Running it on its own output changes nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +21,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
+from pysubs2.formats.substation import SubstationFormat
+
+from subtitles.errors import ContentError, UsageError
+from subtitles.formats import get_format
+from subtitles.formats.microdvd import dump_microdvd, microdvd_body
+from subtitles.formats.mpl2 import dump_mpl2, mpl2_body, mpl2_time
+from subtitles.formats.tmp import dump_tmp, tmp_body, tmp_time
 from subtitles.model import Track
 from subtitles.qc import normalize as nz
 from subtitles.qc.context import Context
@@ -29,18 +45,81 @@ from subtitles.timing import format_ms, format_srt_time, frames_to_ms, ms_to_fra
 #: Source formats that count frames, not milliseconds.
 FRAME_BASED = frozenset({"microdvd"})
 
+#: Formats whose one-line cues are rewritten in place when written back (spacing kept).
+LINE_FORMATS = frozenset({"microdvd", "mpl2", "tmp"})
+
 _POSITIONED = re.compile(r"\\(?:an?\d|pos|move)")
 
 
 @dataclass(frozen=True, slots=True)
+class Resolution:
+    """The times an output format stores exactly: a grid of ``step`` ms (SubRip and
+    WebVTT 1, SubStation 10, MPL2 100) or the frames of ``rate`` (MicroDVD); TMPlayer
+    stores starts in whole seconds and no ends at all (``stores_end`` false)."""
+
+    step: int = 1
+    rate: Fraction | None = None
+    stores_end: bool = True
+
+    @classmethod
+    def of(cls, format_id: str, rate: Fraction | None = None) -> Resolution:
+        if format_id == "microdvd":
+            if rate is None:
+                raise UsageError("writing MicroDVD needs a frame rate: give --fps or --film")
+            return cls(rate=rate)
+        steps = {"ass": 10, "ssa": 10, "mpl2": 100, "tmp": 1000}
+        return cls(step=steps.get(format_id, 1), stores_end=format_id != "tmp")
+
+    def _frame_down(self, ms: int) -> int:
+        assert self.rate is not None
+        f = ms_to_frames(ms, self.rate)
+        while frames_to_ms(f, self.rate) > ms:
+            f -= 1
+        while frames_to_ms(f + 1, self.rate) <= ms:
+            f += 1
+        return frames_to_ms(f, self.rate)
+
+    def down(self, ms: int) -> int:
+        """The latest storable time not after ``ms``."""
+        if self.rate is not None:
+            return self._frame_down(ms)
+        return ms // self.step * self.step
+
+    def up(self, ms: int) -> int:
+        """The earliest storable time not before ``ms``."""
+        if self.rate is not None:
+            down = self._frame_down(ms)
+            return down if down == ms else frames_to_ms(ms_to_frames(down, self.rate) + 1, self.rate)
+        return -(-ms // self.step) * self.step
+
+    def stored(self, ms: int) -> int:
+        """What the format's writer makes of ``ms``."""
+        if self.rate is not None:
+            return frames_to_ms(ms_to_frames(ms, self.rate), self.rate)
+        if self.step == 1000:
+            return ms // 1000 * 1000 if ms >= 0 else -(-ms // 1000 * 1000)
+        if self.step == 100:
+            return mpl2_time(ms) * 100
+        return (ms + self.step // 2) // self.step * self.step
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
-    """One edit: which rule it answers, where, and the text (or times) before and after."""
+    """One edit: which rule it answers, where (``cue`` is ``None`` for a change to the
+    whole file, such as its encoding), and the text (or times) before and after."""
 
     rule: str
-    cue: int
+    cue: int | None
     line: int | None
     before: str
     after: str
+
+    def describe(self) -> str:
+        """One line for people: ``re-encoded cp1250 → UTF-8``, ``'a...' → 'a…'``."""
+        if self.cue is not None:
+            return f"{self.before!r} → {self.after!r}"
+        what = {"enc.utf8": "re-encoded", "text.line_ends": "line ends", "struct.format": "converted"}
+        return f"{what.get(self.rule, 'changed')} {self.before} → {self.after}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,27 +133,74 @@ class Change:
 
 @dataclass
 class FixResult:
-    """The fixed track (a copy; the input is untouched), per-cue raw texts, and the changes."""
+    """The fixed track (a copy; the input is untouched), per-cue raw texts, the changes,
+    and the format (and its time resolution) it is to be written in."""
 
     track: Track
     raw: list[str]
     markup: str
     from_source: bool
     changes: list[Change] = field(default_factory=list)
+    target_format: str = "srt"
+    resolution: Resolution = field(default_factory=Resolution)
+    source_raw: list[str] = field(default_factory=list)
+    source_times: list[tuple[int, int]] = field(default_factory=list)
 
 
-def fix_track(track: Track, profile: Profile, context: Context | None = None) -> FixResult:
-    """Apply every safe fix to a copy of ``track``."""
+def file_changes(track: Track, target_format: str) -> list[Change]:
+    """Changes to the file as a whole: output is always UTF-8 (no BOM) with LF line ends,
+    in ``target_format``; each of these is a change the user must see listed."""
+    out: list[Change] = []
+    source_format = track.source_format or "srt"
+    if target_format != source_format:
+        out.append(Change("struct.format", None, None, source_format, target_format))
+    guess = track.encoding
+    if guess is not None:
+        name = guess.encoding.lower().replace("_", "-")
+        if name not in ("utf-8", "utf8", "ascii", "us-ascii"):
+            out.append(Change("enc.utf8", None, None, guess.encoding, "UTF-8"))
+        elif guess.bom:
+            out.append(Change("enc.utf8", None, None, "UTF-8 with byte-order mark", "UTF-8"))
+    text = track.source_text
+    if "\r" in text:
+        kind = "CRLF" if "\r\n" in text else "CR"
+        out.append(Change("text.line_ends", None, None, kind, "LF"))
+    return out
+
+
+def fix_track(
+    track: Track,
+    profile: Profile,
+    context: Context | None = None,
+    *,
+    target_format: str | None = None,
+    rate: Fraction | None = None,
+) -> FixResult:
+    """Apply every safe fix to a copy of ``track``, for writing as ``target_format``
+    (the source format unless told; ``rate`` is the frame rate for MicroDVD output)."""
     ctx = context or Context.build()
     view = TrackView(track, profile, ctx)
     texts = view.texts
+    source_format = track.source_format or "srt"
+    target = get_format(target_format).id if target_format else source_format
+    res = Resolution.of(target, rate or track.frame_rate)
     fixed = track.copy_track()
     cues = fixed.cues
     raw = list(texts.raw)
-    changes: list[Change] = []
+    changes: list[Change] = file_changes(track, target)
 
-    def record(rule: str, i: int, before: str, after: str) -> None:
-        changes.append(Change(rule, i + 1, view.line_of(i), before, after))
+    def record(rule: str, i: int, before: str, after: str, text_line: int | None = None) -> None:
+        changes.append(Change(rule, i + 1, view.line_of(i, text_line), before, after))
+
+    def record_text(rule: str, i: int, before: str, after: str) -> None:
+        """Cite the displayed line the change starts on, as the check does."""
+        a, b = before.split("\n"), after.split("\n")
+        k = next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)) - 1)
+        record(rule, i, before, after, 0 if rule == "enc.mojibake" else max(k, 0))
+
+    if target != source_format:
+        for c in cues:  # times as the output format will store them
+            c.start, c.end = res.stored(c.start), res.stored(c.end)
 
     damage = view.mojibake[0] if view.mojibake is not None else None
     lang = track.language
@@ -92,12 +218,12 @@ def fix_track(track: Track, profile: Profile, context: Context | None = None) ->
         ):
             repaired = repair(text, damage)
             if repaired is not None:
-                record("enc.mojibake", i, text, repaired)
+                record_text("enc.mojibake", i, text, repaired)
                 text = repaired
         if texts.markup == "html" and "<" in text and profile.is_enabled("text.tags"):
             cleaned = _balance_tags(text, known)
             if cleaned != text:
-                record("text.tags", i, text, cleaned)
+                record_text("text.tags", i, text, cleaned)
                 text = cleaned
         template = nz.Template.of(text, texts.markup)
         if template is not None:
@@ -115,23 +241,33 @@ def fix_track(track: Track, profile: Profile, context: Context | None = None) ->
                     continue
                 after = nz.through_tags(current, step, closing)
                 if after != current:
-                    record(rule_id, i, template.render(current), template.render(after))
+                    record_text(rule_id, i, template.render(current), template.render(after))
                     current = after
             text = template.render(current)
         if texts.markup == "html" and "\n" in text:
             # a SubRip/WebVTT cue ends at a blank line: a line emptied by a fix must go
             kept = "\n".join(ln for ln in text.split("\n") if ln.strip(" \t"))
             if kept != text:
-                record("text.whitespace", i, text, kept)
+                record_text("text.whitespace", i, text, kept)
                 text = kept
         raw[i] = text
         cues[i].text = text if texts.markup == "ass" else cues[i].text
 
-    _fix_timing(view, cues, raw, texts.markup, profile, ctx, record)
+    _fix_timing(view, cues, raw, texts.markup, profile, ctx, record, res)
     if texts.markup == "html":
         for i, cue in enumerate(cues):
             cue.text = _html_to_ass(raw[i])
-    return FixResult(fixed, raw, texts.markup, texts.from_source, changes)
+    return FixResult(
+        fixed,
+        raw,
+        texts.markup,
+        texts.from_source,
+        changes,
+        target,
+        res,
+        list(texts.raw),
+        [(c.start, c.end) for c in track.cues],
+    )
 
 
 def _balance_tags(raw: str, known: frozenset[str]) -> str:
@@ -181,9 +317,20 @@ def _fix_timing(
     profile: Profile,
     ctx: Context,
     record: Any,
+    res: Resolution,
 ) -> None:
-    gap_ms = math.ceil(profile.min_gap_frames * view.frame)
+    """Timing fixes at the output format's resolution.
+
+    Every new end is a time the output format stores exactly, rounded in the direction
+    that keeps the constraint (gaps and durations up), so what is listed is what is
+    written and a second run finds nothing. Starts never move, except a start before zero
+    of a cue that ends after zero (the part before zero is never shown anyway). Cues
+    wholly before zero are left alone and reported: shifting a track is alignment's job.
+    """
     threshold = view.frames_ms(profile.min_gap_frames)
+    # two frames in whole ms: rounded up on a ms grid, to be safe; on a frame grid exactly
+    # two frames (83 ms at 23.976), or the gap would become three frames, a "bridge gap"
+    gap_ms = threshold if res.rate is not None else math.ceil(profile.min_gap_frames * view.frame)
     bridge_low = view.frames_ms(3)
     film_end = ctx.film_duration_ms
     chars = [len(visible(r, markup)) - visible(r, markup).count("\n") for r in raw]  # type: ignore[arg-type]
@@ -191,31 +338,52 @@ def _fix_timing(
     def times(i: int) -> str:
         return f"{format_ms(cues[i].start)} --> {format_ms(cues[i].end)}"
 
-    # A frame-based file (MicroDVD) stores frames: an end between two frames would move on
-    # writing and be "fixed" again next time, so ends are put on frame boundaries.
-    rate = view.track.frame_rate if view.track.source_format in FRAME_BASED else None
+    def cps(i: int, end: int) -> float:
+        duration = end - cues[i].start
+        return chars[i] * 1000 / duration if duration > 0 else math.inf
 
-    def set_end(rule: str, i: int, end: int, limit: int | None = None) -> None:
-        if rate is not None:
-            frame = ms_to_frames(end, rate)
-            down = frames_to_ms(frame, rate)
-            up = down if down >= end else frames_to_ms(frame + 1, rate)
-            end = up if limit is None or up <= limit else down
+    def set_end(rule: str, i: int, end: int) -> None:
         if end == cues[i].end or end <= cues[i].start:
             return
         before = times(i)
         cues[i].end = end
         record(rule, i, before, times(i))
 
-    for i, cue in enumerate(cues):
-        if cue.start < 0 or cue.end < 0:
-            before = times(i)
-            cue.start, cue.end = max(cue.start, 0), max(cue.end, 0)
-            record("struct.negative_time", i, before, times(i))
+    def shortening_keeps_readable(i: int, end: int) -> bool:
+        """A trimmed cue must stay long enough and readable: never below the minimum
+        duration, never over the reading-speed limit (unless it already was)."""
+        c = cues[i]
+        keep = min(profile.min_duration_ms, c.end - c.start)
+        return end - c.start >= keep and cps(i, end) <= max(profile.max_cps, cps(i, c.end))
 
-    order = [
-        i for i in sorted(range(len(cues)), key=lambda n: (cues[n].start, n)) if cues[i].end > cues[i].start
-    ]
+    for i, cue in enumerate(cues):
+        if cue.start < 0 < cue.end and profile.is_enabled("struct.negative_time"):
+            before = times(i)
+            cue.start = res.up(0)
+            if cue.end <= cue.start:
+                cue.end = res.up(cue.start + 1)
+            record("struct.negative_time", i, before, times(i))
+    if not res.stores_end:
+        return  # TMPlayer: a reader estimates every end again, nothing to fix there
+
+    order = sorted(range(len(cues)), key=lambda n: (cues[n].start, n))
+    for k, a in enumerate(order):
+        ca = cues[a]
+        if ca.end != ca.start or ca.start < 0 or not profile.is_enabled("struct.end_before_start"):
+            continue
+        # zero-length: never shown; give it its minimum time, into free time when there is some
+        nxt = next((cues[b].start for b in order[k + 1 :] if cues[b].start > ca.start), None)
+        wanted = min(
+            max(profile.min_duration_ms, math.ceil(chars[a] * 1000 / profile.max_cps)),
+            profile.max_duration_ms,
+        )
+        end = res.up(ca.start + wanted)
+        if nxt is not None and res.down(nxt - gap_ms) > ca.start:
+            end = min(end, res.down(nxt - gap_ms))
+        set_end("struct.end_before_start", a, end)
+
+    order = [i for i in order if cues[i].end > cues[i].start and cues[i].end > 0]
+    overlap_max = profile.bridge_gap_max_ms
     for k, a in enumerate(order):
         b = order[k + 1] if k + 1 < len(order) else None
         ca = cues[a]
@@ -224,37 +392,42 @@ def _fix_timing(
             exempt = bool(_POSITIONED.search(raw[a])) != bool(_POSITIONED.search(raw[b])) or (
                 markup == "ass" and ca.style != cb.style
             )
+            overlap = ca.end - cb.start
             if (
-                ca.end > cb.start
+                0 < overlap <= overlap_max
                 and cb.start > ca.start
                 and not exempt
                 and profile.is_enabled("timing.overlap")
             ):
-                end = cb.start - gap_ms if cb.start - gap_ms > ca.start else cb.start
-                set_end("timing.overlap", a, end, limit=end)
+                end = res.down(cb.start - gap_ms)
+                if end > ca.start and shortening_keeps_readable(a, end):
+                    set_end("timing.overlap", a, end)
             gap = cb.start - ca.end
             if 0 <= gap < threshold and profile.is_enabled("timing.gap"):
-                end = cb.start - gap_ms
-                if end - ca.start >= min(profile.min_duration_ms, ca.end - ca.start) and end > ca.start:
-                    set_end("timing.gap", a, end, limit=end)
-        limit = cues[b].start - gap_ms if b is not None else None
+                end = res.down(cb.start - gap_ms)
+                if end > ca.start and shortening_keeps_readable(a, end):
+                    set_end("timing.gap", a, end)
+        limit = res.down(cues[b].start - gap_ms) if b is not None else None
         if film_end is not None:
-            limit = film_end if limit is None else min(limit, film_end)
+            limit = res.down(film_end) if limit is None else min(limit, res.down(film_end))
         wanted = max(profile.min_duration_ms, math.ceil(chars[a] * 1000 / profile.max_cps))
         wanted = min(wanted, profile.max_duration_ms)
-        target = ca.start + wanted
+        target = res.up(ca.start + wanted)
+        if target > res.down(ca.start + profile.max_duration_ms):
+            target = res.down(ca.start + profile.max_duration_ms)
         if limit is not None:
             target = min(target, limit)
         if target > ca.end:
             short = ca.end - ca.start < profile.min_duration_ms
             rule = "timing.min_duration" if short else "read.cps"
             if profile.is_enabled(rule):
-                set_end(rule, a, target, limit=limit)
+                set_end(rule, a, target)
         if b is not None and profile.is_enabled("timing.bridge_gap"):
             gap = cues[b].start - ca.end
-            fits = cues[b].start - gap_ms - ca.start <= profile.max_duration_ms
-            if bridge_low <= gap < profile.bridge_gap_max_ms and fits:
-                set_end("timing.bridge_gap", a, cues[b].start - gap_ms, limit=cues[b].start - gap_ms)
+            end = res.down(cues[b].start - gap_ms)
+            fits = end - ca.start <= profile.max_duration_ms
+            if bridge_low <= gap < profile.bridge_gap_max_ms and fits and end > ca.end:
+                set_end("timing.bridge_gap", a, end)
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -264,23 +437,89 @@ _VTT_TIMES = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)(.*)$")
 
 
 def render_fixed(result: FixResult) -> str:
-    """The fixed track as UTF-8 text in its source format.
+    """The fixed track as UTF-8 text in its target format.
 
-    SubRip and WebVTT read from source are written from the fixed source text, so every
-    tag and WebVTT cue setting survives (pysubs2 would drop ``<font>`` and settings);
-    other formats go through the loader's writers.
+    Written in the source's own format, SubRip and WebVTT come from the fixed source text
+    (every tag and WebVTT cue setting survives: pysubs2 would drop ``<font>`` and settings)
+    and one-line formats (MPL2, MicroDVD, TMPlayer) have each cue line rewritten in place,
+    so spacing, codes and the frame-rate line stay as the translator wrote them. Anything
+    else goes through the format writers. A cue wholly before zero is written as it was
+    where the format can say so (SubRip, the one-line formats); where it cannot, writing is
+    refused rather than collapse it to a cue at zero that nobody ever sees.
     """
     track = result.track
     fmt = track.source_format or "srt"
-    if result.markup == "html" and result.from_source and fmt in ("srt", "vtt"):
+    target = result.target_format
+    if target == fmt and result.markup == "html" and result.from_source and fmt in ("srt", "vtt"):
+        if fmt == "vtt":
+            _refuse_negative(result, _FORMAT_NAMES["vtt"])
         return _render_srt(result) if fmt == "srt" else _render_vtt(result)
+    if target == fmt and fmt in LINE_FORMATS and track.source_text:
+        rendered = _render_lines(result)
+        if rendered is not None:
+            return rendered
     from subtitles.load import dump_track
 
-    return dump_track(track, fmt)
+    if target == "mpl2":
+        return dump_mpl2(track.cues)
+    if target == "tmp":
+        return dump_tmp(track.cues)
+    if target == "microdvd":
+        assert result.resolution.rate is not None
+        return dump_microdvd(track.cues, result.resolution.rate)
+    if target in ("srt", "ass", "ssa") and any(c.start < 0 or c.end < 0 for c in track.cues):
+        return _with_negative_times(track, target)
+    _refuse_negative(result, _FORMAT_NAMES.get(target, target))
+    return dump_track(track, target)
+
+
+def _signed(ms: int, format_id: str) -> str:
+    """A time as SubRip (``-00:00:04,567``) or SubStation (``-0:00:04.57``) spells it."""
+    if format_id == "srt":
+        return format_srt_time(ms)
+    return ("-" if ms < 0 else "") + SubstationFormat.ms_to_timestamp(abs(ms))
+
+
+def _with_negative_times(track: Track, format_id: str) -> str:
+    """pysubs2's text (its tag conversion, styles, comments) with our times: its writers
+    set a time before zero to zero, collapsing a cue to one nobody sees. Every event is
+    written with a placeholder time first, replaced in order by the real one, sign kept;
+    our readers read it back, and a player reading it without the sign sees a cue that
+    ends before it starts and shows nothing, as before."""
+    copy = track.copy_track()
+    original = [(e.start, e.end) for e in track.events]
+    for n, event in enumerate(copy.events):
+        event.start, event.end = 20 * n, 20 * n + 10
+    text = copy.to_string(format_id)
+    sep = " --> " if format_id == "srt" else ","
+    out: list[str] = []
+    pos = 0
+    for n, (start, end) in enumerate(original):
+        placeholder = f"{_signed(20 * n, format_id)}{sep}{_signed(20 * n + 10, format_id)}"
+        at = text.find(placeholder, pos)
+        if at < 0:
+            continue  # an event this format does not write (an ASS comment, in SubRip)
+        out += [text[pos:at], f"{_signed(start, format_id)}{sep}{_signed(end, format_id)}"]
+        pos = at + len(placeholder)
+    return "".join(out) + text[pos:]
+
+
+_FORMAT_NAMES = {"srt": "SubRip", "vtt": "WebVTT", "ass": "ASS", "ssa": "SSA"}
+
+
+def _refuse_negative(result: FixResult, format_name: str) -> None:
+    for n, cue in enumerate(result.track.cues, start=1):
+        if cue.start < 0 or cue.end < 0:
+            raise ContentError(
+                f"cue {n} lies before zero ({format_ms(cue.start)} --> {format_ms(cue.end)}) and "
+                f"{format_name} cannot store that; shift the track first (subpipe align --offset)",
+                path=result.track.source,
+                line=cue.source_line,
+            )
 
 
 def _srt_time(ms: int) -> str:
-    return format_srt_time(max(ms, 0))
+    return format_srt_time(ms)  # negative times keep their sign: fix never collapses a cue
 
 
 def _render_srt(result: FixResult) -> str:
@@ -288,6 +527,62 @@ def _render_srt(result: FixResult) -> str:
     for n, (cue, text) in enumerate(zip(result.track.cues, result.raw, strict=True), start=1):
         blocks.append(f"{n}\n{_srt_time(cue.start)} --> {_srt_time(cue.end)}\n{text}\n")
     return "\n".join(blocks)
+
+
+def _line_time(format_id: str, ms: int, result: FixResult) -> str:
+    """A time as an MPL2 (deciseconds) or MicroDVD (frames) line writes it."""
+    if format_id == "mpl2":
+        return str(mpl2_time(ms))
+    rate = result.resolution.rate
+    assert rate is not None, "a MicroDVD resolution always has its rate"
+    return str(ms_to_frames(ms, rate))
+
+
+def _render_lines(result: FixResult) -> str | None:
+    """Rewrite each cue's line of a one-line format in place: only the times that changed
+    and, when the text changed, the body (after the source's own spacing)."""
+    track = result.track
+    fmt = get_format(track.source_format or "")
+    pattern: re.Pattern[str] = getattr(fmt, "line_pattern")  # noqa: B009 (LineFormat only)
+    lines = _LINE_BREAK.split(track.source_text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    original = result.source_times or None
+    for i, cue in enumerate(track.cues):
+        at = (cue.source_line or 0) - 1
+        match = pattern.match(lines[at]) if 0 <= at < len(lines) else None
+        if match is None:
+            return None
+        before = original[i] if original is not None else None
+        edits: list[tuple[int, int, str]] = []
+        body_group = match.lastindex or 0
+        if fmt.id == "tmp":
+            if before is None or cue.start != before[0]:
+                edits.append(
+                    (match.start(1), match.end(5) if match.group(5) else match.end(4), tmp_time(cue.start))
+                )
+        else:
+            for group, (ms, old) in enumerate(
+                ((cue.start, before[0] if before else None), (cue.end, before[1] if before else None)),
+                start=1,
+            ):
+                if ms != old:
+                    edits.append((match.start(group), match.end(group), _line_time(fmt.id, ms, result)))
+        if result.raw[i] != result.source_raw[i]:
+            body = match.group(body_group)
+            lead = body[: len(body) - len(body.lstrip())]
+            if fmt.id == "mpl2":
+                new_body = mpl2_body(cue.text)
+            elif fmt.id == "tmp":
+                new_body = tmp_body(cue.text)
+            else:
+                new_body = microdvd_body(cue.text, upper=body.lstrip().startswith("{Y:"))
+            edits.append((match.start(body_group), match.end(body_group), lead + new_body))
+        line = lines[at]
+        for at_start, at_end, replacement in sorted(edits, reverse=True):
+            line = line[:at_start] + replacement + line[at_end:]
+        lines[at] = line
+    return "\n".join(lines) + "\n"
 
 
 def _render_vtt(result: FixResult) -> str:

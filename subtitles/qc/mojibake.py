@@ -12,12 +12,23 @@ A repair is offered only when re-encoding with the wrong code page and decoding 
 right one succeeds strictly, leaves no signature behind, and encodes back to exactly the
 damaged text. Text from Mac Roman read as Latin-1 fails that test (its bytes are not
 UTF-8), so it is reported without a repair rather than "repaired" into new garbage.
+
+The two Russian code pages are the hard case: KOI8-R read as cp1251 (``рТЙЧЕФ`` for
+``Привет``) and cp1251 read as KOI8-R (``оПХБЕР``) turn Cyrillic letters into other
+Cyrillic letters, so no signature character exists and *every* text survives the round
+trip. What gives them away is that both code pages keep the capitals in one half and the
+small letters in the other, swapped: the wrong reading has capitals inside words and
+small letters at sentence starts, and its letters follow no language's frequencies. A
+swap is reported only when the repaired text has clearly fewer such case faults *and*
+reads as more plausible Cyrillic text (``subtitles.langdetect``'s letter and word model).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from subtitles.langdetect import TextStats, profiles
 
 _CP1252_HIGH = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
 _CONT_LATIN = f"[\u0080-\u00bf{_CP1252_HIGH}]"
@@ -39,6 +50,8 @@ class Damage:
     wrong: str
     right: str
     min_share: float = 0.0
+    #: A letter-for-letter swap between two Cyrillic code pages (judged by plausibility).
+    swap: bool = False
 
 
 DAMAGES: tuple[Damage, ...] = (
@@ -120,6 +133,9 @@ def _decode_byte(b: int, codec: str) -> str:
 
 def repair(text: str, damage: Damage) -> str | None:
     """``text`` undamaged, or ``None`` when the repair is not an exact inverse."""
+    if damage.swap:
+        fixed = swap_codepage(text, damage)
+        return fixed if fixed != text else None
     try:
         data = _encode(text, damage.wrong)
         fixed = data.decode(damage.right)
@@ -165,7 +181,14 @@ def diagnose_all(
     """
     joined = "\n".join(texts)
     if not has_signature(joined, charset):
-        return None
+        return diagnose_swap(texts)
+    found = _diagnose_signature(texts, joined)
+    if found is None or all(t is None for t in found[1].values()):
+        return diagnose_swap(texts) or found
+    return found
+
+
+def _diagnose_signature(texts: list[str], joined: str) -> tuple[Damage, dict[int, str | None]] | None:
     diag = diagnose(joined)
     if diag is None:
         return None
@@ -197,3 +220,114 @@ def _dense(text: str, hits: list[str]) -> bool:
     while a word like ``ВСЁ`` matches one signature by accident."""
     letters = sum(1 for ch in text if ch.isalpha())
     return len(hits) >= 2 and sum(len(h) for h in hits) >= 0.3 * max(letters, 1)
+
+
+# --- KOI8-R and cp1251 read as each other -------------------------------------------------
+
+#: A small letter directly followed by a Cyrillic capital inside a word (``рТЙЧЕФ``);
+#: ``МакДональдс`` has its capital after a capital-initial word and does not count.
+_INVERTED_WORD = re.compile(r"\b[^\W\d_A-ZА-ЯЁ][^\W\d_]*?[А-ЯЁ][^\W\d_]*")
+#: The first letter of the text and of every sentence (not after an ellipsis, after which
+#: subtitles continue in small letters).
+_SENTENCE_START = re.compile(r"(?:\A|(?<![.…])[.!?]\s+)[\"«„“(\-–— ]*([^\W\d_])")
+#: A quick pre-check: either fault present at all, before any scoring.
+_CASE_FAULT = re.compile(r"[а-яё][А-ЯЁ]|(?<![.…])[.!?]\s+[\"«„“\-–— ]*[а-яё]|\A[\"«„“\-–— ]*[а-яё]")
+_CYRILLIC = re.compile("[А-яЁё]")
+#: Typographic characters the Russian code pages hold outside the letters: a repair may
+#: turn a symbol into one of these, never into box drawing.
+_TYPOGRAPHIC = frozenset("«»„“”‘’—–…№\u00a0•°±§©®™‰")
+
+SWAPS: tuple[Damage, ...] = (
+    Damage("KOI8-R read as cp1251", _INVERTED_WORD, "cp1251", "koi8_r", swap=True),
+    Damage("cp1251 read as KOI8-R", _INVERTED_WORD, "koi8_r", "cp1251", swap=True),
+)
+
+#: Mean gain in log-probability per letter the repaired reading must show.
+_MIN_GAIN = 0.15
+#: With case faults this strong (and none left after repair), a small gain suffices:
+#: all-capital text has nearly the same letter statistics in both readings.
+_STRONG_CASE = 2
+
+
+def swap_codepage(text: str, damage: Damage) -> str:
+    """``text`` re-encoded with ``damage.wrong`` and decoded with ``damage.right``, one
+    character at a time. ASCII is the same in both code pages; a character the wrong code
+    page cannot hold, or that would become a symbol no Russian text uses, is kept as it is
+    (an ellipsis typed in later must not turn into ``┘``). Every mapped character maps
+    back exactly, so the repair is the inverse of the damage wherever it applies."""
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+            continue
+        try:
+            mapped = ch.encode(damage.wrong).decode(damage.right)
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            out.append(ch)
+            continue
+        # a letter stays a letter; a symbol may become a letter (KOI8-R's ё is a box in cp1251)
+        ok = mapped.isalpha() or (not ch.isalpha() and mapped in _TYPOGRAPHIC)
+        out.append(mapped if ok and mapped.encode(damage.right).decode(damage.wrong) == ch else ch)
+    return "".join(out)
+
+
+def case_faults(text: str) -> int:
+    """Words with a capital after a small letter, plus sentences starting in small letters."""
+    inverted = sum(1 for _ in _INVERTED_WORD.finditer(text))
+    starts = sum(1 for m in _SENTENCE_START.finditer(text) if m.group(1).islower())
+    return inverted + starts
+
+
+def _cyrillic_fit(text: str) -> tuple[float, int]:
+    """Mean log-probability per letter under the best Cyrillic language, and the letters."""
+    stats = TextStats.of(text)
+    if stats.n_letters == 0:
+        return float("-inf"), 0
+    best = max(
+        p.log_likelihood(stats.letters) + 2.0 * p.word_hits(stats.words)
+        for p in profiles()
+        if p.script == "Cyrl"
+    )
+    return best / stats.n_letters, stats.n_letters
+
+
+def _swap_evidence(text: str, damage: Damage) -> tuple[str, int, int, float]:
+    """(repaired text, case faults before, after, gain in mean log-probability per letter)."""
+    fixed = swap_codepage(text, damage)
+    before, _ = _cyrillic_fit(text)
+    after, _ = _cyrillic_fit(fixed)
+    return fixed, case_faults(text), case_faults(fixed), after - before
+
+
+def _convincing(faults_before: int, faults_after: int, gain: float) -> bool:
+    """The repaired reading is clearly the better one: far fewer case faults and better
+    letter statistics (a small gain is enough when the case evidence is strong)."""
+    if faults_before == 0 or faults_after * 3 > faults_before:
+        return False
+    if faults_before - faults_after >= _STRONG_CASE and faults_after == 0:
+        return gain > 0.0
+    return gain >= _MIN_GAIN
+
+
+def diagnose_swap(texts: list[str]) -> tuple[Damage, dict[int, str | None]] | None:
+    """KOI8-R/cp1251 confusion of a whole track: decided on the joined text, then applied
+    to every cue whose own reading improves (a file damaged only in part keeps its good cues)."""
+    joined = "\n".join(texts)
+    if not _CASE_FAULT.search(joined) or len(_CYRILLIC.findall(joined)) < 2:
+        return None
+    best: tuple[float, Damage] | None = None
+    for damage in SWAPS:
+        _fixed, before, after, gain = _swap_evidence(joined, damage)
+        if _convincing(before, after, gain) and (best is None or gain > best[0]):
+            best = (gain, damage)
+    if best is None:
+        return None
+    damage = best[1]
+    affected: dict[int, str | None] = {}
+    for i, t in enumerate(texts):
+        if not _CYRILLIC.search(t):
+            continue
+        fixed, before, after, gain = _swap_evidence(t, damage)
+        if fixed != t and (gain > 0.0 or (before > after and gain > -0.5)):
+            affected[i] = fixed
+    return (damage, affected) if affected else None

@@ -147,11 +147,44 @@ def fix_whitespace(text: str) -> str:
 # -- ellipsis ------------------------------------------------------------------------------
 
 THREE_DOTS = re.compile(r"\.{3,}|\. \. \.")
+#: A run of non-space characters that is an address, not prose: a URL (``https://``,
+#: ``www.``), an e-mail address, a domain followed by a path (``example.com/a``), or a
+#: file path (``C:\\``, ``./``, ``/usr/``). Three dots inside one are part of it.
+_ADDRESS = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://|www\.)\S"
+    r"|[\w.+-]+@[\w-]+\.\w"
+    r"|\b[\w-]+\.[a-z]{2,}(?::\d+)?/"
+    r"|^(?:[A-Za-z]:\\|\.{1,2}/|~/|/[\w.-]+/)",
+    re.IGNORECASE,
+)
+
+
+def in_address(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` sits inside a URL, e-mail address or path: only when
+    a non-space character touches it on both sides and that whole run looks like one."""
+    if start == 0 or end >= len(text) or text[start - 1].isspace() or text[end].isspace():
+        return False
+    left = start
+    while left > 0 and not text[left - 1].isspace():
+        left -= 1
+    right = end
+    while right < len(text) and not text[right].isspace():
+        right += 1
+    return _ADDRESS.search(text[left:right]) is not None
+
+
+def prose_dots(text: str) -> list[re.Match[str]]:
+    """Three-dot runs that are prose (an ellipsis typed as dots), not part of an address."""
+    return [m for m in THREE_DOTS.finditer(text) if not in_address(text, m.start(), m.end())]
 
 
 def normalize_ellipsis(text: str, ellipsis: str) -> str:
     if ellipsis == "…":
-        return THREE_DOTS.sub("…", text)
+        out, pos = [], 0
+        for m in prose_dots(text):
+            out += [text[pos : m.start()], "…"]
+            pos = m.end()
+        return "".join(out) + text[pos:]
     return text.replace("…", ellipsis)
 
 

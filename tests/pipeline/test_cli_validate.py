@@ -27,13 +27,16 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
+#: Enough text (12 words, 60 letters) for the language check to confirm the language.
 CLEAN_EN = (
     "1\n00:00:01,000 --> 00:00:03,500\nWe cannot stay silent.\n\n"
-    "2\n00:00:04,000 --> 00:00:06,500\nThe raids began on Monday morning.\n"
+    "2\n00:00:04,000 --> 00:00:06,500\nThe raids began on Monday morning.\n\n"
+    "3\n00:00:07,000 --> 00:00:11,000\nHis lawyer was never let in,\nand the trial lasted twenty minutes.\n"
 )
 FLAWED_RU = (
     "1\n00:00:01,000 --> 00:00:03,500\nМы не можем молчать.\n\n"
-    "2\n00:00:03,000 --> 00:00:06,500\nПрoверки начались утром.\n"
+    "2\n00:00:03,000 --> 00:00:06,500\nПрoверки начались утром.\n\n"
+    "3\n00:00:07,000 --> 00:00:11,000\nАдвоката к нему так и не пустили,\nа суд длился двадцать минут.\n"
 )
 
 
@@ -139,3 +142,28 @@ def test_the_demo_truth_is_clean_in_all_three_languages(demo: DemoInputs, tmp_pa
         serious = [f.format() for f in file.findings if f.severity.value != "info"]
         assert not serious, serious
     assert report.exit_code == 0
+
+
+def test_film_without_a_video_stream_is_refused_naming_it(tmp_path: Path) -> None:
+    pl = _write(tmp_path / "film.pl.srt", "1\n00:00:01,000 --> 00:00:03,000\nNie możemy milczeć.\n")
+    result = subpipe("validate", "--film", pl, pl)
+    assert result.returncode == 2, result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{pl}: no video stream" in lines[0], result.stderr
+    assert "no --film or --fps" not in result.stdout
+
+
+def test_short_english_is_not_called_another_language(tmp_path: Path) -> None:
+    one = _write(
+        tmp_path / "one.en.srt", "1\n00:00:01,000 --> 00:00:04,000\nThe café’s “special” — naïve résumé…\n"
+    )
+    two = _write(
+        tmp_path / "two.en.srt",
+        "1\n00:00:01,000 --> 00:00:03,000\nHello — “world” café.\n\n"
+        "2\n00:00:04,000 --> 00:00:06,000\nSecond line.\n",
+    )
+    for path in (one, two):
+        result = subpipe("validate", path, "--fps", "25", "--json")
+        assert result.returncode == 0, result.stdout
+        found = [f for f in json.loads(result.stdout)["files"][0]["findings"] if f["rule"] == "lang.detected"]
+        assert [f["severity"] for f in found] == ["info"] and "too little text" in found[0]["message"]

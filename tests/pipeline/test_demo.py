@@ -24,11 +24,13 @@ from pipeline.demo import (
     LEAD_OUT_MS,
     PL_OFFSET_MS,
     SPECS,
+    PlantedFlaw,
     break_lines,
     build_demo_inputs,
 )
-from pipeline.demo_stages import ALIGN_TOLERANCE_MS, DemoContext, Stage, StageResult, run_demo
+from pipeline.demo_stages import ALIGN_TOLERANCE_MS, DemoContext, Stage, StageResult, _matches, run_demo
 from subtitles.errors import ContentError
+from subtitles.qc import Finding, Severity
 from tests.pipeline.helpers import subpipe
 
 
@@ -80,11 +82,30 @@ def test_demo_runs_every_built_stage(demo: DemoRun) -> None:
 def test_validate_stage_found_every_planted_flaw(demo: DemoRun) -> None:
     stage = next(s for s in demo.report["stages"] if s["name"] == "validate")
     assert stage["status"] == "ok", stage["summary"]
+    planted = [f for f in flaws(demo) if "rule" in f]
     found = {(f["file"], f["rule"]) for f in stage["details"]["planted_found"]}
-    assert found == {(f["file"], f["rule"]) for f in flaws(demo) if "rule" in f}
+    assert found == {(f["file"], f["rule"]) for f in planted}
+    for hit in stage["details"]["planted_found"]:  # reported at the flaw's own line
+        assert _flaw_lines(hit) == {None} or hit["reported_line"] in _flaw_lines(hit), hit
     assert stage["details"]["unexpected"] == []
+    # nothing spurious, judged on the report itself by (file, rule, line): a second finding
+    # of a planted rule elsewhere in the file is as wrong as a finding of another rule
+    for file in stage["details"]["report"]["files"]:
+        name = Path(file["path"]).name
+        for g in file["findings"]:
+            if g["severity"] not in ("warning", "error"):
+                continue
+            assert any(
+                f["file"] == name and f["rule"] == g["rule"] and g["line"] in _flaw_lines(f) for f in planted
+            ), g
     en = next(f for f in stage["details"]["report"]["files"] if f["path"].endswith("crackdown.en.srt"))
     assert [f for f in en["findings"] if f["severity"] in ("warning", "error")] == []
+
+
+def _flaw_lines(flaw: dict[str, Any]) -> set[int | None]:
+    """Lines a finding of this planted flaw may carry; ``{None}`` for a whole-file flaw."""
+    lines = {flaw.get("line"), flaw.get("text_line"), flaw.get("next_line")} - {None}
+    return lines or {None}
 
 
 @pytest.mark.media
@@ -357,3 +378,14 @@ def test_break_lines_prefers_punctuation_and_keeps_prepositions_with_their_word(
         "czasem co miesiąc.",
     )
     assert break_lines("Short enough.", 42) == ("Short enough.",)
+
+
+def test_planted_flaws_match_findings_by_file_rule_and_line() -> None:
+    """A finding of a planted rule at another line is not the planted flaw (it is spurious)."""
+    flaw = PlantedFlaw("crackdown.ru.srt", rule="typo.quotes", cue=1, line=1, text_line=4)
+    at = {n: Finding("typo.quotes", Severity.WARNING, "quotes", line=n, cue=1) for n in (1, 4, 9)}
+    assert _matches(flaw, at[4]) and _matches(flaw, at[1]) and not _matches(flaw, at[9])
+    assert not _matches(flaw, Finding("typo.ellipsis", Severity.WARNING, "dots", line=4, cue=1))
+    whole = PlantedFlaw("crackdown.pl.srt", rule="xlang.offset", offset_ms=2500)
+    assert _matches(whole, Finding("xlang.offset", Severity.ERROR, "late"))
+    assert not _matches(whole, Finding("xlang.offset", Severity.ERROR, "late", line=5, cue=1))

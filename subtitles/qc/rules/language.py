@@ -7,7 +7,11 @@ reported once as mojibake, not a second time as "Latin script".
 
 from __future__ import annotations
 
-from subtitles.langdetect import LanguageGuess, detect_language
+import math
+import re
+from pathlib import PurePath
+
+from subtitles.langdetect import LanguageGuess, TextStats, detect_language, profiles
 from subtitles.language import Language
 from subtitles.model import Track
 from subtitles.qc.finding import Severity
@@ -19,6 +23,15 @@ from subtitles.qc.view import Emit, TrackView
 
 _SCRIPT_NAMES = {CYRILLIC: "Cyrillic", LATIN: "Latin"}
 _MIN_SCRIPT_LETTERS = 20
+#: Below this many letters or words the detector is not asked to contradict the declared
+#: language: a line like ``The café’s “special” — naïve résumé`` scores as French because
+#: four loanwords outweigh one "the". Two or three full subtitle lines reach both minima.
+MIN_CONFIRM_LETTERS = 60
+MIN_CONFIRM_WORDS = 12
+#: A mismatch is an error only when the detected language is at least this many times
+#: as likely as the declared one (natural log of the ratio); closer calls are a warning.
+MIN_MISMATCH_MARGIN = math.log(20.0)
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def _text(view: TrackView) -> str:
@@ -63,22 +76,41 @@ def detected(view: TrackView, out: Emit) -> None:
     if lang is None:
         if guess.language is not None:
             out.file(
-                f"language not declared (name the file film.ru.srt or pass --lang); the text reads as "
-                f"{guess.language.english_name} ({guess.confidence:.0%}), checked with that profile",
+                f"language not declared (name the file {_suggested_name(view, guess.language.code)} or pass "
+                f"--lang {guess.language.code}); the text reads as {guess.language.english_name} "
+                f"({guess.confidence:.0%}), checked with that profile",
                 severity=Severity.WARNING,
             )
         else:
-            out.file("language not declared, and too little text to detect it", severity=Severity.WARNING)
+            out.file(
+                f"language not declared, and too little text to detect it (name the file "
+                f"{_suggested_name(view, 'LANG')} with a code such as ru, en or pl, or pass --lang)",
+                severity=Severity.WARNING,
+            )
         return
-    if guess.language is None:
-        out.file(f"too little text to confirm that it is {lang.english_name}", severity=Severity.INFO)
+    text = _text(view)
+    letters = sum(1 for ch in text if ch.isalpha())
+    words = len(_WORD.findall(text))
+    if guess.language is None or letters < MIN_CONFIRM_LETTERS or words < MIN_CONFIRM_WORDS:
+        out.file(
+            f"too little text to confirm the language ({words} words, {letters} letters; "
+            f"{MIN_CONFIRM_WORDS} words and {MIN_CONFIRM_LETTERS} letters needed): "
+            f"taken as declared, {lang.english_name}",
+            severity=Severity.INFO,
+        )
         return
     if guess.language.same_language(lang):
         return
-    if guess.confidence < view.profile.language_confidence:
+    declared = max((v for k, v in guess.scores.items() if k.split("-")[0] == lang.code), default=0.0)
+    margin = math.log(guess.confidence / declared) if declared > 0 else math.inf
+    if (
+        guess.confidence < view.profile.language_confidence
+        or margin < MIN_MISMATCH_MARGIN
+        or not _words_agree(text, guess.language, lang)
+    ):
         out.file(
             f"declared {lang.english_name}, but the text may be {guess.language.english_name} "
-            f"({guess.confidence:.0%}); check it",
+            f"({guess.confidence:.0%}; {lang.english_name} {declared:.0%}); check it",
             severity=Severity.WARNING,
         )
         return
@@ -86,6 +118,26 @@ def detected(view: TrackView, out: Emit) -> None:
         f"declared {lang.english_name}, but the text is {guess.language.english_name} "
         f"({guess.confidence:.0%} confident): wrong file or wrong language tag"
     )
+
+
+def _words_agree(text: str, detected: Language, declared: Language) -> bool:
+    """Whether the detected language also leads on common words. Letters alone mislead on
+    loanwords (``crème brûlée`` in English); a text really in another language uses that
+    language's short words (``не``, ``і``, ``the``) more than the declared one's."""
+    stats = TextStats.of(text)
+    hits: dict[str, int] = {}
+    for p in profiles():
+        code = p.tag.split("-")[0]
+        hits[code] = max(hits.get(code, 0), p.word_hits(stats.words))
+    return hits.get(detected.code, 0) > hits.get(declared.code, 0)
+
+
+def _suggested_name(view: TrackView, code: str) -> str:
+    """The file's own name with the language code before the suffix: ``interview.pl.srt``."""
+    if view.path is None:
+        return f"film.{code}.srt"
+    name = PurePath(view.path)
+    return f"{name.stem}.{code}{name.suffix}"
 
 
 def effective_language(track: Track) -> Language | None:

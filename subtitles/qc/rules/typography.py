@@ -50,8 +50,11 @@ def ellipsis(view: TrackView, out: Emit) -> None:
     target = view.profile.ellipsis
     if target == "…":
         hit: dict[int, int] = {}
+        starts = view.joined_plain[1]
         for i, m in view.scan(nz.THREE_DOTS):
-            hit.setdefault(i, view.text_line_at(i, m.start()))
+            # Dots inside a URL, address or path are not an ellipsis (``example.com/a...b``).
+            if not nz.in_address(view.texts.plain[i], m.start() - starts[i], m.end() - starts[i]):
+                hit.setdefault(i, view.text_line_at(i, m.start()))
         for i, k in hit.items():
             text = view.texts.plain[i]
             out.cue(

@@ -53,6 +53,7 @@ def test_double_encoded_sintel_is_found_and_repaired_exactly(
     want = load_track(corpus / oracle).cues
     for change in repaired:  # every repaired cue reads exactly as the correctly encoded file
         got = [line.strip() for line in change.after.split("\n")]
+        assert change.cue is not None
         assert got == want[change.cue - 1].text.split("\\N")
     assert "Ð" not in render_fixed(fixed) and "Ã" not in render_fixed(fixed)
 

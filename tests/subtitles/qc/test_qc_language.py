@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from subtitles.model import EncodingGuess
-from subtitles.qc import Context, Severity
+from subtitles.model import EncodingGuess, Track
+from subtitles.qc import Context, Finding, Severity, build_profile, validate_track
 from tests.subtitles.qc.helpers import Check, MakeTrack, only
 
 TEXTS = {
@@ -163,13 +163,28 @@ def test_glyph_coverage_names_characters_and_cues(
     ctx = Context.build(fps="25", font=font)
     track = make_track([(1000, 3000, "Nie możemy milczeć."), (4000, 6000, "Gdy zamykają gazety.")], "pl")
     found = only(check(track, context=ctx), "glyph.missing")
-    missing = {f.message[1] for f in found}
-    assert missing == {"ż", "ć", "ą"}
-    assert all(f.severity is Severity.ERROR for f in found)
-    by_char = {f.message[1]: f for f in found}
-    assert by_char["ą"].cue == 2 and "cues 2" in by_char["ą"].message
+    assert [(f.cue, f.severity) for f in found] == [(1, Severity.ERROR), (2, Severity.ERROR)]
+    summary = found[0].message
+    assert summary.startswith("3 characters are not in the font ") and "in 2 of 2 cues" in summary
+    assert "'ż' U+017C ×1 (first in cue 1)" in summary and "'ą' U+0105 ×1 (first in cue 2)" in summary
+    assert "'ą'" in found[1].message and "'ż'" not in found[1].message
     clean = make_track([(1000, 3000, "We cannot stay silent.")], "en")
     assert not only(check(clean, context=ctx), "glyph.missing")
+
+
+def test_glyph_coverage_is_one_finding_per_file_not_per_character(
+    make_track: MakeTrack, check: Check, tmp_path: Path
+) -> None:
+    """A Russian file and a Latin-only font: one list for the file, a few cue locations."""
+    ctx = Context.build(fps="25", font=_latin_only_font(tmp_path / "latin.ttf"))
+    cues = cues_of(TEXTS["ru"])
+    found = only(check(make_track(cues, "ru"), context=ctx), "glyph.missing")
+    letters = {ch for _a, _b, t in cues for ch in t if ch.isalpha()}
+    assert len(letters) > 20
+    assert [f.cue for f in found] == [1, 2, 3]
+    assert found[0].message.startswith(f"{len(letters)} characters are not in the font")
+    assert all(f"{ch!r}" in found[0].message for ch in letters)
+    assert f"in {len(cues)} of {len(cues)} cues" in found[0].message
 
 
 def test_default_font_covers_russian_and_polish(make_track: MakeTrack, check: Check) -> None:
@@ -185,3 +200,119 @@ def test_missing_font_is_said_not_passed(make_track: MakeTrack, check: Check) ->
     ctx = Context(fps=Fraction(25), font_path=None)
     found = check(make_track(cues_of(TEXTS["ru"]), "ru"), context=ctx)
     assert len(only(found, "glyph.font")) == 1 and not only(found, "glyph.missing")
+
+
+@pytest.mark.parametrize(
+    ("wrong", "right", "name"),
+    [("cp1251", "koi8_r", "KOI8-R read as cp1251"), ("koi8_r", "cp1251", "cp1251 read as KOI8-R")],
+)
+def test_mojibake_between_russian_code_pages(
+    make_track: MakeTrack, check: Check, wrong: str, right: str, name: str
+) -> None:
+    """``рТЙЧЕФ, ЛБЛ ДЕМБ`` for ``Привет, как дела``: no signature character, only inverted
+    case and implausible letters give it away; the repair is the exact inverse."""
+    good = "Привет, как дела? Мы не можем молчать."
+    damaged = good.encode(right).decode(wrong)
+    found = only(check(make_track([(1000, 4000, damaged)], "ru")), "enc.mojibake")
+    assert [(f.severity, f.suggestion) for f in found] == [(Severity.ERROR, good)]
+    assert name in found[0].message
+    assert found[0].suggestion is not None and found[0].suggestion.encode(right).decode(wrong) == damaged
+    cues = cues_of(TEXTS["ru"])
+    damaged_file = [(a, b, t.encode(right).decode(wrong)) for a, b, t in cues]
+    found = check(make_track(damaged_file, "ru"))
+    fixed = only(found, "enc.mojibake")
+    assert len(fixed) == 1 and f"in {len(cues)} of {len(cues)} cues" in fixed[0].message
+    assert fixed[0].suggestion == cues[0][2]
+    assert not only(found, "lang.detected")  # read after the repair: Russian
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ВСЁ КОНЧЕНО. СЁМА ПРИШЁЛ.",  # all capitals
+        "Нет, МакДональдс закрыт. А iPhone у него есть.",  # capitals inside real words
+        "и потом он ушёл… а мы остались.",  # a continuation in small letters
+    ],
+)
+def test_real_russian_is_not_a_code_page_swap(make_track: MakeTrack, check: Check, text: str) -> None:
+    assert not only(check(make_track([(1000, 4000, text)], "ru")), "enc.mojibake")
+
+
+@pytest.mark.corpus
+def test_code_page_swap_on_the_real_ums_russian_files(corpus: Path) -> None:
+    """The same film excerpt in KOI8-R and cp1251: each decoded with the other code page is
+    found and repaired cue for cue into the correct text; the correct decodings are clean."""
+    from subtitles.load import load_bytes
+
+    folder = corpus / "legacy_encodings"
+    raw = {
+        cp: (folder / f"UMS_russian-{name}.srt").read_bytes()
+        for cp, name in (("koi8_r", "koi8-r"), ("cp1251", "cp1251"))
+    }
+    truth = [c.plaintext for c in load_bytes(raw["cp1251"], name="ums.ru.srt", encoding="cp1251").cues]
+    for actual, misread in (("koi8_r", "cp1251"), ("cp1251", "koi8_r")):
+        good = load_bytes(raw[actual].decode(actual).encode("utf-8"), name="ums.ru.srt")
+        assert not [f for f in validate_qc(good) if f.rule == "enc.mojibake"]
+        bad = load_bytes(raw[actual].decode(misread).encode("utf-8"), name="ums.ru.srt")
+        found = [f for f in validate_qc(bad) if f.rule == "enc.mojibake"]
+        assert len(found) == 1 and found[0].severity is Severity.ERROR, found
+        assert f"in {len(truth)} of {len(truth)} cues" in found[0].message
+        from subtitles.qc.mojibake import diagnose_all
+        from subtitles.qc.text import cue_texts
+
+        diagnosis = diagnose_all(cue_texts(bad).plain)
+        assert diagnosis is not None
+        repaired = [diagnosis[1][i] for i in range(len(truth))]
+        assert [r.replace("\n", "\\N") if r else r for r in repaired] == [
+            t.replace("\n", "\\N") for t in truth
+        ]
+
+
+def validate_qc(track: Track) -> list[Finding]:
+    return validate_track(track, build_profile(track.language), Context.build(fps="25"))
+
+
+@pytest.mark.parametrize(
+    "cues",
+    [
+        [(1000, 4000, "The café’s “special” — naïve résumé…")],
+        [(1000, 3000, "Hello — “world” café."), (4000, 6000, "Second line.")],
+    ],
+)
+def test_short_english_is_too_little_text_to_contradict(
+    make_track: MakeTrack, check: Check, cues: list[tuple[int, int, str]]
+) -> None:
+    found = only(check(make_track(cues, "en")), "lang.detected")
+    assert [f.severity for f in found] == [Severity.INFO] and "too little text" in found[0].message
+
+
+def test_close_call_between_languages_is_a_warning_not_an_error(make_track: MakeTrack, check: Check) -> None:
+    """Enough words, but loanwords only tilt the detector: a mismatch needs a clear margin."""
+    text = (
+        "The café’s “special” was a naïve résumé of the menu. She ordered the crème brûlée, "
+        "he had the soufflé, and we talked about the coup d’état à la française."
+    )
+    found = only(check(make_track(cues_of(text), "en")), "lang.detected")
+    assert all(f.severity is not Severity.ERROR for f in found), found
+
+
+@pytest.mark.parametrize(("lang", "code"), [("pl", "pl"), ("ru", "ru"), ("en", "en")])
+def test_undeclared_language_hint_names_the_detected_code(
+    make_track: MakeTrack, check: Check, lang: str, code: str
+) -> None:
+    track = make_track(cues_of(TEXTS[lang]), lang)
+    track.language_source = "detected"
+    found = only(check(track), "lang.detected")
+    assert len(found) == 1 and f"film.{code}.srt" in found[0].message and f"--lang {code}" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [("рТЙЧЕФ, ЛБЛ ДЕМБ…", "Привет, как дела…"), ("оПХБЕР, ЙЮЙ ДЕКЮ…", "Привет, как дела…")],
+)
+def test_audit_samples_of_russian_code_page_swaps(
+    make_track: MakeTrack, check: Check, damaged: str, repaired: str
+) -> None:
+    """The audit's own samples: an ellipsis typed in later stays an ellipsis."""
+    found = check(make_track([(1000, 4000, damaged)], "ru"))
+    assert [(f.severity, f.suggestion) for f in only(found, "enc.mojibake")] == [(Severity.ERROR, repaired)]

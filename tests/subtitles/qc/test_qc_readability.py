@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from subtitles.language import Language
+from subtitles.qc import Context, ProfileSource, build_profile, validate_track
 from tests.subtitles.qc.helpers import Check, MakeTrack, only
 
 
@@ -46,3 +50,40 @@ def test_lines_per_cue(make_track: MakeTrack, check: Check) -> None:
     assert [f.cue for f in only(check(make_track([(1000, 5000, three)], "pl")), "read.lines")] == [1]
     two = "Nie możemy milczeć,\ngdy zamykają gazety."
     assert not only(check(make_track([(1000, 5000, two)], "pl")), "read.lines")
+
+
+@pytest.mark.parametrize(
+    ("lang", "three", "two"),
+    [
+        (
+            "ru",
+            "Мы не можем\nмолчать,\nкогда закрывают газеты.",
+            "Мы не можем молчать,\nкогда закрывают газеты.",
+        ),
+        (
+            "en",
+            "We cannot\nstay silent\nwhile newspapers close.",
+            "We cannot stay silent\nwhile newspapers close.",
+        ),
+        ("pl", "Nie możemy\nmilczeć,\ngdy zamykają gazety.", "Nie możemy milczeć,\ngdy zamykają gazety."),
+    ],
+)
+def test_lines_per_cue_follow_the_profile(
+    make_track: MakeTrack, lang: str, three: str, two: str, tmp_path: Path
+) -> None:
+    """Two lines by default in every language; a broadcaster's profile allowing three for one
+    language changes that language only."""
+    user = tmp_path / "broadcaster.toml"
+    user.write_text(f"[languages.{lang}.thresholds]\nmax_lines = 3\n", encoding="utf-8")
+    source = ProfileSource.read(user)
+    ctx = Context.build(fps="25")
+    track = make_track([(1000, 5000, three)], lang)
+    default = only(validate_track(track, build_profile(track.language), ctx), "read.lines")
+    assert [(f.cue, f.message) for f in default] == [(1, "3 lines (max 2)")]
+    assert not only(validate_track(track, build_profile(track.language, source), ctx), "read.lines")
+    assert not only(
+        validate_track(make_track([(1000, 5000, two)], lang), build_profile(track.language), ctx),
+        "read.lines",
+    )
+    other = "en" if lang != "en" else "pl"
+    assert build_profile(Language.parse(other), source).max_lines == 2

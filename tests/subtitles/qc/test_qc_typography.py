@@ -63,3 +63,20 @@ def test_dialogue_dash(make_track: MakeTrack, check: Check, lang: str, wrong: st
 
 def test_dash_before_a_number_is_not_a_speaker(make_track: MakeTrack, check: Check) -> None:
     assert not one(make_track, check, "Temperatura:\n-5 stopni.", "pl", "typo.dialogue_dash")
+
+
+def test_dots_inside_an_address_are_not_an_ellipsis() -> None:
+    """``fix`` leaves ``example.com/a...b`` alone, so ``validate`` must not flag it either."""
+    from subtitles.language import Language
+    from subtitles.model import Cue, Track
+    from subtitles.qc import build_profile, validate_track
+
+    track = Track(language=Language.parse("en"))
+    track.events = [
+        Cue(start=1000, end=3000, text="See example.com/a...b for the files."),
+        Cue(start=4000, end=6000, text="And then... nothing."),
+    ]
+    found = [
+        f for f in validate_track(track, build_profile(Language.parse("en"))) if f.rule == "typo.ellipsis"
+    ]
+    assert [f.cue for f in found] == [2]
