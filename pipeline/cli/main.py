@@ -76,7 +76,23 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
         logger.propagate = False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    """Imports a command's module only when that command runs (or help lists them all):
+    ``subpipe align`` need not load the QC engine, nor ``subpipe probe`` numpy."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMAND_MODULES:
+            return None
+        command: click.Command = importlib.import_module(f"pipeline.cli.{cmd_name}").command
+        return command
+
+
+@click.group(
+    cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, "--version", prog_name="subpipe")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for commands run).")
@@ -94,10 +110,6 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     _configure_logging(verbose, quiet)
-
-
-for _name in COMMAND_MODULES:
-    cli.add_command(importlib.import_module(f"pipeline.cli.{_name}").command)
 
 
 def _click_error(exc: click.ClickException) -> int:
