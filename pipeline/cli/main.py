@@ -114,6 +114,10 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
 
 def _click_error(exc: click.ClickException) -> int:
     """click's own errors (a missing file argument, a bad option value) as one line."""
+    no_args = getattr(click.exceptions, "NoArgsIsHelpError", None)  # click >= 8.2
+    if no_args is not None and isinstance(exc, no_args):
+        click.echo(exc.format_message())  # plain ``subpipe``: the help, not an error
+        return EXIT_OK
     hint = ""
     if isinstance(exc, click.UsageError) and exc.ctx is not None:
         hint = f" (see '{exc.ctx.command_path} --help')"

@@ -91,3 +91,12 @@ def test_click_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     assert len(err) == 1, err
     assert "is a directory" in err[0]
     assert "subpipe probe --help" in err[0]
+
+
+def test_no_arguments_shows_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run([])
+    out = capsys.readouterr()
+    assert exc.value.code == 0
+    assert "Commands:" in out.out
+    assert out.err == ""
