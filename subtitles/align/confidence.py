@@ -9,7 +9,9 @@ speech); and the *onset z-score*, how many more cue starts meet a speech onset t
 (binomial z). Confidence is ``sharpness x max(lift, onsets)``: the peak must stand out, and
 the placement must put subtitles on speech or cue starts on onsets (files of back-to-back
 cues from forced alignment cover everything, so only their starts say anything). A file
-left in sync is judged on its onsets alone.
+left in sync is judged on its onsets alone. A split file's sharpness is judged segment by
+segment; a segment's rivals exclude placements that would reorder it with a neighbour
+that stands out on its own (``segment_sharpness``).
 """
 
 from __future__ import annotations
@@ -106,9 +108,10 @@ ONSET_SHOULDER = 50
 MAX_RATIO = 10.0
 
 
-def _ratio_at(corr: Correlation, lag: int, shoulder: int) -> float:
+def _ratio_at(corr: Correlation, lag: int, shoulder: int, allowed: tuple[int, int] | None = None) -> float:
     """Score near ``lag`` over the best score outside ``±shoulder`` of it, both above the
-    median of all lags (1: a rival as good; 10 is the cap)."""
+    median of all lags (1: a rival as good; 10 is the cap). With ``allowed`` (lags, both
+    ends included), only rivals in that range count."""
     scores = corr.scores
     centre = lag + corr.max_lag
     lo, hi = max(0, centre - 5), min(scores.size, centre + 6)
@@ -117,6 +120,9 @@ def _ratio_at(corr: Correlation, lag: int, shoulder: int) -> float:
     i = lo + int(np.argmax(scores[lo:hi]))
     rest = np.ones(scores.size, dtype=bool)
     rest[max(0, i - shoulder) : i + shoulder + 1] = False
+    if allowed is not None:
+        rest[: max(0, allowed[0] + corr.max_lag)] = False
+        rest[max(0, allowed[1] + corr.max_lag + 1) :] = False
     if not rest.any():
         return MAX_RATIO
     med = float(np.median(scores))
@@ -124,6 +130,97 @@ def _ratio_at(corr: Correlation, lag: int, shoulder: int) -> float:
     if peak <= 0:
         return 0.0
     return MAX_RATIO if rival <= 0 else min(MAX_RATIO, peak / rival)
+
+
+def _order_bounds(
+    transform: TimingTransform,
+    starts: FloatArray,
+    ends: FloatArray,
+    index: int,
+    pinned: list[bool],
+) -> tuple[int, int]:
+    """Lags (frames) at which segment ``index`` keeps its place among its *pinned*
+    neighbours as they are placed: its first cue starts after the previous segment's last
+    cue ends, its last cue ends before the next segment's first cue starts. A neighbour
+    that is not pinned (or has no cues) sets no bound.
+
+    Material cut from or inserted into a film moves what follows but never reorders it, so
+    a placement that puts a segment's cues among those of a neighbour placed with
+    confidence is no rival answer.
+    """
+    segs = transform.segments
+
+    def members(j: int) -> np.ndarray:
+        return np.flatnonzero((starts >= segs[j].start_ms) & (starts < segs[j].end_ms))
+
+    seg = segs[index]
+    mine = members(index)
+    first = float(starts[mine].min()) * seg.scale
+    last = float(ends[mine].max()) * seg.scale
+    lo, hi = -(10**9), 10**9
+    before = [j for j in range(index) if members(j).size]
+    after = [j for j in range(index + 1, len(segs)) if members(j).size]
+    if before and pinned[before[-1]]:
+        end_prev = max(transform.map_cue(int(starts[i]), int(ends[i]))[1] for i in members(before[-1]))
+        lo = int(np.ceil((end_prev - first) / FRAME_MS))
+    if after and pinned[after[0]]:
+        start_next = min(transform.map_cue(int(starts[i]), int(ends[i]))[0] for i in members(after[0]))
+        hi = int(np.floor((start_next - last) / FRAME_MS))
+    return lo, hi
+
+
+def segment_sharpness(
+    transform: TimingTransform,
+    starts: FloatArray,
+    ends: FloatArray,
+    ref: Channels,
+    max_lag: int,
+    out: float,
+    spectra: RefSpectra,
+    size: int,
+) -> list[tuple[float, float]]:
+    """``(ratio, weight)`` for every segment that holds cues: how far its placement stands
+    above its best rival, and its subtitle time.
+
+    Two views, the better one counts: the whole score (coverage and starts) with rivals
+    beyond ``PEAK_SHOULDER`` (3 s), and the cue starts alone against the onsets with rivals
+    beyond 0.5 s. In a dense stretch of long cues every shift of a few seconds still covers
+    speech, so coverage alone cannot tell them apart, but the starts can.
+
+    A short segment of a split file can meet a chance rival somewhere in the film. When a
+    neighbouring segment stands out on its own (``SHARPNESS_MID``), rivals that would put
+    this segment's cues among the neighbour's are set aside: cuts never reorder a film
+    (``_order_bounds``). Only segments sure on their own pin their neighbours, so segments
+    fitted by chance (another film's subtitles) cannot lend each other support.
+    """
+    onset_spectra = spectra.only(1)
+    segs = transform.segments
+    curves: dict[int, tuple[Correlation, Correlation, int, float]] = {}
+    for index, seg in enumerate(segs):
+        keep = (starts >= seg.start_ms) & (starts < seg.end_ms)
+        if not keep.any():
+            continue
+        sub = sub_channels(starts[keep], ends[keep], seg.scale)
+        whole = correlate(sub, ref, max_lag, out, spectra, size)
+        onsets = correlate(sub[1:], ref[1:], max_lag, 0.0, onset_spectra, size)
+        weight = float(((ends[keep] - starts[keep]) * seg.scale).sum())
+        curves[index] = (whole, onsets, round(seg.offset_ms / FRAME_MS), weight)
+
+    def ratio(index: int, allowed: tuple[int, int] | None) -> float:
+        whole, onsets, lag, _ = curves[index]
+        return max(
+            _ratio_at(whole, lag, PEAK_SHOULDER, allowed), _ratio_at(onsets, lag, ONSET_SHOULDER, allowed)
+        )
+
+    alone = {i: ratio(i, None) for i in curves}
+    pinned = [alone.get(i, 0.0) >= SHARPNESS_MID for i in range(len(segs))]
+    result = []
+    for index, (_, _, _, weight) in curves.items():
+        r = alone[index]
+        if not pinned[index] and any(pinned):
+            r = max(r, ratio(index, _order_bounds(transform, starts, ends, index, pinned)))
+        result.append((r, weight))
+    return result
 
 
 def sharpness(
@@ -136,27 +233,7 @@ def sharpness(
     spectra: RefSpectra,
     size: int,
 ) -> float:
-    """How far each segment's placement stands above its best rival, weighted by the
-    segment's subtitle time.
-
-    Two views, the better one counts: the whole score (coverage and starts) with rivals
-    beyond ``PEAK_SHOULDER`` (3 s), and the cue starts alone against the onsets with rivals
-    beyond 0.5 s. In a dense stretch of long cues every shift of a few seconds still covers
-    speech, so coverage alone cannot tell them apart, but the starts can.
-    """
-    onset_spectra = spectra.only(1)
-    total_w = 0.0
-    acc = 0.0
-    for seg in transform.segments:
-        keep = (starts >= seg.start_ms) & (starts < seg.end_ms)
-        if not keep.any():
-            continue
-        sub = sub_channels(starts[keep], ends[keep], seg.scale)
-        lag = round(seg.offset_ms / FRAME_MS)
-        whole = correlate(sub, ref, max_lag, out, spectra, size)
-        onsets = correlate(sub[1:], ref[1:], max_lag, 0.0, onset_spectra, size)
-        ratio = max(_ratio_at(whole, lag, PEAK_SHOULDER), _ratio_at(onsets, lag, ONSET_SHOULDER))
-        weight = float(((ends[keep] - starts[keep]) * seg.scale).sum())
-        acc += ratio * weight
-        total_w += weight
-    return acc / total_w if total_w > 0 else 0.0
+    """Segment sharpness (``segment_sharpness``) weighted by each segment's subtitle time."""
+    parts = segment_sharpness(transform, starts, ends, ref, max_lag, out, spectra, size)
+    total_w = sum(w for _, w in parts)
+    return sum(r * w for r, w in parts) / total_w if total_w > 0 else 0.0
