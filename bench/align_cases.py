@@ -157,38 +157,35 @@ def make_cases(
     spec = film.spec
     rng = random.Random(f"cases-{spec.key}")
     dur = film.duration_ms
+    # Every class's draws are made, in one fixed order, whatever is asked for: a run of a
+    # few classes then gets exactly the cases a full run has (comparable figures).
     plans: list[tuple[str, str, Mistiming]] = []
-    if "offset" in classes:
-        for i in range(n_offset):
-            limit = 60_000 if i % 2 == 0 else 8_000  # half large, half everyday offsets
-            plans.append(("offset", f"offset{i}", Mistiming(offset_ms=_offset(rng, limit - 500))))
-    if "drift" in classes:
-        for i in range(n_drift):
-            sub_fps, film_fps = FPS_PAIRS[(drift_start + i) % len(FPS_PAIRS)]
-            m = Mistiming(offset_ms=_offset(rng, 10_000), sub_fps=sub_fps, film_fps=film_fps)
-            plans.append(("drift", f"drift{i}", m))
-    if "split1" in classes:
-        at = _gap_point(film.truth, dur // 5, dur * 4 // 5, rng)
-        d = rng.choice((20_000, -20_000, 12_000, -9_000))
-        plans.append(("split1", "split1", Mistiming(offset_ms=_offset(rng, 5_000), splits=((at, d),))))
-    if "split2" in classes:
-        a1 = _gap_point(film.truth, dur // 6, dur // 2 - 30_000, rng)
-        a2 = _gap_point(film.truth, dur // 2 + 30_000, dur * 5 // 6, rng)
-        d1 = rng.choice((20_000, -15_000))
-        d2 = rng.choice((-12_000, 25_000, 8_000))
-        plans.append(
-            ("split2", "split2", Mistiming(offset_ms=_offset(rng, 5_000), splits=((a1, d1), (a2, d2))))
-        )
-    if "correct" in classes:
-        plans.append(("correct", "correct", Mistiming()))
+    for i in range(n_offset):
+        limit = 60_000 if i % 2 == 0 else 8_000  # half large, half everyday offsets
+        plans.append(("offset", f"offset{i}", Mistiming(offset_ms=_offset(rng, limit - 500))))
+    for i in range(n_drift):
+        sub_fps, film_fps = FPS_PAIRS[(drift_start + i) % len(FPS_PAIRS)]
+        m = Mistiming(offset_ms=_offset(rng, 10_000), sub_fps=sub_fps, film_fps=film_fps)
+        plans.append(("drift", f"drift{i}", m))
+    at = _gap_point(film.truth, dur // 5, dur * 4 // 5, rng)
+    d = rng.choice((20_000, -20_000, 12_000, -9_000))
+    plans.append(("split1", "split1", Mistiming(offset_ms=_offset(rng, 5_000), splits=((at, d),))))
+    a1 = _gap_point(film.truth, dur // 6, dur // 2 - 30_000, rng)
+    a2 = _gap_point(film.truth, dur // 2 + 30_000, dur * 5 // 6, rng)
+    d1 = rng.choice((20_000, -15_000))
+    d2 = rng.choice((-12_000, 25_000, 8_000))
+    plans.append(("split2", "split2", Mistiming(offset_ms=_offset(rng, 5_000), splits=((a1, d1), (a2, d2)))))
+    plans.append(("correct", "correct", Mistiming()))
+    plans = [p for p in plans if p[0] in classes]
     cases: list[Case] = []
     folder = work / spec.key
+    pair = FPS_PAIRS[(drift_start + 5) % len(FPS_PAIRS)]
+    m = Mistiming(offset_ms=_offset(rng, 30_000))
+    if rng.random() < 0.5:
+        m = Mistiming(offset_ms=m.offset_ms, sub_fps=pair[0], film_fps=pair[1])
+    resegmented = resegment(film.truth, rng)
     if "reference" in classes:
-        pair = FPS_PAIRS[(drift_start + 5) % len(FPS_PAIRS)]
-        m = Mistiming(offset_ms=_offset(rng, 30_000))
-        if rng.random() < 0.5:
-            m = Mistiming(offset_ms=m.offset_ms, sub_fps=pair[0], film_fps=pair[1])
-        cues, starts = mistime(resegment(film.truth, rng), m)
+        cues, starts = mistime(resegmented, m)
         sub = folder / f"reference.{spec.lang}.srt"
         save_srt(cues, sub)
         cases.append(

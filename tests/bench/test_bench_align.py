@@ -143,3 +143,24 @@ def test_report_renders_every_section() -> None:
     ):
         assert heading in text
     assert "| offset | subpipe | 1 | 3 | 10 |" in text
+
+
+def test_a_subset_of_classes_gets_the_same_cases_as_a_full_run(tmp_path: Path) -> None:
+    """Figures of ``--cases split2`` must be comparable with a full run's split2 row."""
+    from bench.align_cases import make_cases
+    from bench.align_films import Film, FilmSpec
+
+    truth = tuple(TruthCue(i * 4_000 + 500, i * 4_000 + 2_500, f"cue {i}") for i in range(150))
+    spec = FilmSpec("en", 10, "none", 0, 1, video=True)
+    film = Film(spec, tmp_path / "film.mp4", truth, tmp_path / "truth.srt")
+    everything = ("offset", "drift", "split1", "split2", "reference", "correct")
+
+    def texts(classes: tuple[str, ...], folder: str) -> dict[str, str]:
+        made = make_cases(
+            film, tmp_path / folder, classes=classes, n_offset=3, n_drift=2, drift_start=0, wrong_truth=None
+        )
+        return {c.cls: c.sub_path.read_text(encoding="utf-8") for c in made if c.cls != "offset"}
+
+    full = texts(everything, "full")
+    for cls in ("split2", "reference", "correct", "drift"):
+        assert texts((cls,), cls)[cls] == full[cls], cls
