@@ -95,11 +95,22 @@ def choose_audio(info: MediaInfo | None, language: Language | None = None) -> Au
     return AudioChoice(pick, stream, (stream.channels or 0) in (6, 7, 8), why)
 
 
-def _decode_args(film: Path, choice: AudioChoice, rate: int) -> list[str]:
+def _decode_args(
+    film: Path, choice: AudioChoice, rate: int, *, start_ms: int = 0, duration_ms: int | None = None
+) -> list[str]:
     filters = ["pan=mono|c0=FC"] if choice.centre_channel else []
     filters.append(f"aresample={rate}:first_pts=0")
+    # Half-second frames after the resampler: ffmpeg hands every frame between its threads
+    # (decoder, filters, encoder, muxer), and the codec's small frames cost more in those
+    # hand-offs than in decoding (measured: 1.57 s -> 1.35 s for an hour of AAC). No padding.
+    filters.append(f"asetnsamples=n={rate // 2}:p=0")
+    # -ss/-t before -i: a fast seek, made sample-accurate by the trim ffmpeg then inserts;
+    # time 0 of the output is ``start_ms`` of the film's presentation timeline.
+    window = ["-ss", f"{start_ms / 1000:.3f}"] if start_ms else []
+    if duration_ms is not None:
+        window += ["-t", f"{duration_ms / 1000:.3f}"]
     return [
-        str(find_ffmpeg().path), "-hide_banner", "-nostdin", "-v", "error", "-i", str(film),
+        str(find_ffmpeg().path), "-hide_banner", "-nostdin", "-v", "error", *window, "-i", str(film),
         "-map", f"0:a:{choice.ordinal}", "-vn", "-sn", "-dn", "-af", ",".join(filters),
         "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le", "-f", "s16le", "pipe:1",
     ]  # fmt: skip
@@ -112,15 +123,20 @@ def stream_pcm(
     rate: int = SAMPLE_RATE,
     timeout_s: float = 4 * 3600.0,
     chunk_bytes: int = CHUNK_BYTES,
+    start_ms: int = 0,
+    duration_ms: int | None = None,
 ) -> Generator[npt.NDArray[np.int16], None, None]:
     """Yield the decoded audio as int16 chunks (an even number of bytes each).
+
+    ``start_ms``/``duration_ms`` decode only that stretch of the film (for decoding parts
+    in parallel); sample 0 is then ``start_ms`` of the presentation timeline.
 
     The process is killed when it stalls for ``STALL_TIMEOUT_S`` or runs past
     ``timeout_s``, or when the caller stops iterating early; failures raise ``ToolError``
     with the tail of ffmpeg's stderr (read on a thread, so a chatty ffmpeg never blocks
     on a full stderr pipe).
     """
-    argv = _decode_args(film, choice, rate)
+    argv = _decode_args(film, choice, rate, start_ms=start_ms, duration_ms=duration_ms)
     log.debug("run: %s", shlex.join(argv))
     try:
         proc = subprocess.Popen(  # noqa: S603 - an argument list, no shell

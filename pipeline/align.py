@@ -161,14 +161,15 @@ def film_speech(
     film: Path, info: MediaInfo | None, *, language: Language | None
 ) -> tuple[SpeechSignal, AudioSummary]:
     """Decode the film's chosen audio stream once and detect speech in it."""
-    from media.audio import SAMPLE_RATE, choose_audio, stream_pcm
-    from media.vad import detect_speech
+    from media.audio import choose_audio
+    from media.vad import detect_film_speech
 
     choice = choose_audio(info, language)
     log.info("listening to %s of %s", choice.label, film)
     started = time.monotonic()
     duration_s = ((info.duration_ms if info else None) or 4 * 3600_000) / 1000
-    signal = detect_speech(stream_pcm(film, choice, timeout_s=300 + duration_s), SAMPLE_RATE)
+    known_ms = info.duration_ms if info is not None else None
+    signal = detect_film_speech(film, choice, duration_ms=known_ms, timeout_s=300 + duration_s)
     decode_ms = round((time.monotonic() - started) * 1000)
     duration = info.duration_ms if info is not None and info.duration_ms else signal.duration_ms
     return signal, AudioSummary(decode_ms, signal.speech_ms, duration, choice.label)

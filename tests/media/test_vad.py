@@ -142,3 +142,177 @@ def test_vectorised_onsets_match_the_one_by_one_placement() -> None:
     starts, _ = _runs(speech)
     one_by_one = np.array([_onset_one(int(s), bands) for s in starts])
     assert np.allclose(onsets_ms(speech, bands), one_by_one)
+
+
+def _background_row_by_row(energy: np.ndarray) -> np.ndarray:
+    """The background as first written (``nanpercentile`` row by row): the reference."""
+    from media.vad import FLOOR_PERCENTILE, FLOOR_SPAN_S
+
+    per_s = 100
+    nb = -(-energy.size // per_s)
+    padded = np.full(nb * per_s, np.nan, dtype=np.float32)
+    padded[: energy.size] = energy
+    lows = np.nanpercentile(np.sort(padded.reshape(nb, per_s), axis=1), FLOOR_PERCENTILE, axis=1)
+    edge = np.full(FLOOR_SPAN_S, np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.concatenate((edge, lows, edge)), 2 * FLOOR_SPAN_S + 1
+    )
+    return np.repeat(np.nanpercentile(windows, 30, axis=1).astype(np.float32), per_s)[: energy.size]
+
+
+@pytest.mark.parametrize("frames", [1, 99, 100, 1005, 1100, 12345])
+def test_vectorised_background_is_the_row_by_row_one(frames: int) -> None:
+    from media.vad import background
+
+    energy = np.random.default_rng(frames).normal(30, 6, frames).astype(np.float32)
+    assert np.array_equal(background(energy), _background_row_by_row(energy))
+
+
+def _noisy_speechlike(seconds: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    on = np.repeat(rng.random(seconds * 5) > 0.5, SAMPLE_RATE // 5)
+    t = np.arange(on.size) / SAMPLE_RATE
+    voice = np.sin(2 * np.pi * 150 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 4 * t)) * on
+    return (voice * 6000 + rng.normal(0, 300, on.size)).astype(np.int16)
+
+
+def test_restarts_make_votes_independent_of_where_the_audio_began() -> None:
+    """A detector fed from a part's warm-up votes exactly as one fed from the film's start,
+    from the first restart on: what lets parts decoded in parallel join seamlessly."""
+    from media.vad import PRIME_FRAMES
+
+    pcm = _noisy_speechlike(40)
+    restart = 1000  # 10 s
+    whole = SpeechDetector(SAMPLE_RATE, restart_frames=restart)
+    whole.feed(pcm)
+    late = SpeechDetector(SAMPLE_RATE, first_frame=restart - PRIME_FRAMES - 60, restart_frames=restart)
+    begin = (restart - PRIME_FRAMES - 60) * 80
+    for i in range(begin, pcm.size, 777):  # odd chunking on purpose
+        late.feed(pcm[i : i + 777])
+    a, b = whole.frames(), late.frames()
+    assert np.array_equal(a.votes[restart:], b.votes[PRIME_FRAMES + 60 :])
+    # Without the restart the two would disagree: webrtcvad's state depends on its past.
+    never = SpeechDetector(SAMPLE_RATE, restart_frames=100_000)
+    never.feed(pcm)
+    assert not np.array_equal(never.frames().votes[restart:], a.votes[restart:])
+
+
+@pytest.fixture(scope="module")
+def speech_m4a(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """50 s of the demo's speech under music, as AAC in MP4 (the codec that seeks worst)."""
+    from media.synth import make_speech_audio_file
+
+    clips = json.loads((ASSETS / "clips.json").read_text(encoding="utf-8"))["clips"]
+    rng = np.random.default_rng(11)
+    placements, t = [], 700
+    for i in rng.permutation(len(clips)):
+        clip = clips[int(i)]
+        if t + clip["duration_ms"] + 300 > 50_000:
+            break
+        placements.append(Placement(ASSETS / clip["file"], t))
+        t += clip["duration_ms"] + int(rng.choice([300, 800, 2000]))
+    audio = compose(placements, duration_ms=50_000, rate=16000, bed="music", snr_db=15.0, seed=2)
+    return make_speech_audio_file(tmp_path_factory.mktemp("parts") / "speech.m4a", audio=audio, rate=16000)
+
+
+@pytest.mark.media
+def test_parts_in_parallel_give_what_one_pass_gives(speech_m4a: Path) -> None:
+    from media.vad import RESET_FRAMES, _in_parts, _plan, detect_film_speech
+
+    choice = choose_audio(probe(speech_m4a))
+    restart = 1200  # 12 s, so 50 s make four parts
+    plan = _plan(5000, 4, restart)
+    assert [first for _, first, _ in plan] == [0, 1200, 2400, 3600]
+    joined = _in_parts(speech_m4a, choice, plan, SAMPLE_RATE, 120, restart)
+    assert not isinstance(joined, str), joined
+    one = SpeechDetector(SAMPLE_RATE, restart_frames=restart)
+    for chunk in stream_pcm(speech_m4a, choice):
+        one.feed(chunk)
+    single = one.frames()
+    assert joined.samples == single.samples == 50 * SAMPLE_RATE
+    assert np.array_equal(joined.votes, single.votes)
+    # The same frames at the same times: the energy lines up at lag 0, not one frame off.
+    same = np.abs(joined.energy - single.energy)
+    assert np.median(same) < 0.01 and same.max() < 0.5
+    for lag in (-1, 1):
+        shifted = np.abs(joined.energy[5:-5] - single.energy[5 + lag : single.energy.size - 5 + lag])
+        assert np.median(shifted) > 0.3
+    assert np.abs(joined.bands - single.bands).max() < 3.0
+    parallel = detect_film_speech(
+        speech_m4a, choice, duration_ms=50_000, timeout_s=120, parts=4, restart_frames=restart
+    )
+    serial = detect_film_speech(
+        speech_m4a, choice, duration_ms=50_000, timeout_s=120, parts=1, restart_frames=restart
+    )
+    assert np.array_equal(parallel.speech, serial.speech) and parallel.duration_ms == serial.duration_ms
+    assert np.allclose(parallel.onsets_ms, serial.onsets_ms, atol=1.0)
+    # Films shorter than a restart period are one part: exactly as before.
+    assert len(_plan(50 * 100, 4, RESET_FRAMES)) == 1
+
+
+@pytest.mark.media
+def test_parts_that_do_not_line_up_are_decoded_in_one_pass(
+    speech_m4a: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from media import vad
+
+    prev = vad.FrameFeatures(
+        np.zeros(1000, bool), np.arange(1000, dtype=np.float32) % 37, np.zeros((1000, 5), np.float32), 80_000
+    )
+    part = vad.FrameFeatures(prev.votes[500:], prev.energy[501:], prev.bands[500:], 40_000)  # one frame late
+    assert "do not line up" in (vad._check_seam(prev, 0, part, 500, 900) or "")
+    aligned = vad.FrameFeatures(prev.votes[500:], prev.energy[500:], prev.bands[500:], 0)
+    assert vad._check_seam(prev, 0, aligned, 500, 900) is None
+
+    def refuse(*args: object) -> str:
+        return "parts do not line up (test)"
+
+    choice = choose_audio(probe(speech_m4a))
+    monkeypatch.setattr(vad, "_check_seam", refuse)
+    with caplog.at_level("INFO", logger="media.vad"):
+        got = vad.detect_film_speech(
+            speech_m4a, choice, duration_ms=50_000, timeout_s=120, parts=2, restart_frames=1200
+        )
+    assert "one pass" in caplog.text
+    serial = vad.detect_film_speech(
+        speech_m4a, choice, duration_ms=50_000, timeout_s=120, parts=1, restart_frames=1200
+    )
+    assert np.array_equal(got.speech, serial.speech)
+
+
+@pytest.mark.media
+def test_a_failing_part_raises_in_the_parent(
+    tmp_path: Path, speech_m4a: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Errors cross the process boundary intact; a dead or hung worker is a ToolError, fast."""
+    import os
+    import time
+
+    from media import vad
+    from subtitles.errors import InputError, ToolError
+
+    choice = choose_audio(probe(speech_m4a))
+    run = {"duration_ms": 50_000, "timeout_s": 120.0, "parts": 2, "restart_frames": 1200}
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a film" * 500)
+    with pytest.raises(InputError, match="not a media file"):
+        vad.detect_film_speech(junk, choice, **run)  # type: ignore[arg-type]
+
+    def fails(film: Path, *args: object, **kwargs: object) -> None:
+        raise ToolError("decoding audio failed (exit 1)", path=film, stderr_tail="boom at 0x1", returncode=1)
+
+    monkeypatch.setattr(vad, "stream_pcm", fails)
+    with pytest.raises(ToolError) as err:
+        vad.detect_film_speech(speech_m4a, choice, **run)  # type: ignore[arg-type]
+    assert err.value.stderr_tail == "boom at 0x1" and err.value.returncode == 1
+
+    monkeypatch.setattr(vad, "stream_pcm", lambda *a, **k: os._exit(9))
+    with pytest.raises(ToolError, match="died"):
+        vad.detect_film_speech(speech_m4a, choice, **run)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vad, "stream_pcm", lambda *a, **k: time.sleep(60))
+    monkeypatch.setattr(vad, "WORKER_GRACE_S", 0.5)
+    started = time.monotonic()
+    with pytest.raises(ToolError, match="timed out"):
+        vad.detect_film_speech(speech_m4a, choice, **{**run, "timeout_s": 0.5})  # type: ignore[arg-type]
+    assert time.monotonic() - started < 10
