@@ -9,7 +9,7 @@ import pytest
 
 from subtitles.model import EncodingGuess, Track
 from subtitles.qc import Context, Finding, Severity, build_profile, validate_track
-from tests.subtitles.qc.helpers import Check, MakeTrack, only
+from tests.subtitles.qc.helpers import Check, MakeTrack, make_font, only
 
 TEXTS = {
     "ru": "Мы не можем молчать, когда закрывают газеты. Власти называют это защитой порядка. "
@@ -132,28 +132,7 @@ def test_uncertain_encoding_is_info(make_track: MakeTrack, check: Check) -> None
 
 
 def _latin_only_font(path: Path) -> Path:
-    from fontTools.fontBuilder import FontBuilder
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-
-    chars = [chr(c) for c in range(0x20, 0x7F)]
-    names = [".notdef"] + [f"g{ord(c)}" for c in chars]
-    fb = FontBuilder(1000, isTTF=True)
-    fb.setupGlyphOrder(names)
-    fb.setupCharacterMap({ord(c): f"g{ord(c)}" for c in chars})
-    pen = TTGlyphPen(None)
-    pen.moveTo((0, 0))
-    pen.lineTo((0, 500))
-    pen.lineTo((500, 0))
-    pen.closePath()
-    glyph = pen.glyph()
-    fb.setupGlyf({n: glyph for n in names})
-    fb.setupHorizontalMetrics({n: (600, 0) for n in names})
-    fb.setupHorizontalHeader(ascent=800, descent=-200)
-    fb.setupNameTable({"familyName": "LatinOnly", "styleName": "Regular"})
-    fb.setupOS2()
-    fb.setupPost()
-    fb.save(str(path))
-    return path
+    return make_font(path, [(0x20, 0x7F)], "LatinOnly")
 
 
 def test_glyph_coverage_names_characters_and_cues(

@@ -21,7 +21,7 @@ import pytest
 from subtitles.model import EncodingGuess, Track
 from subtitles.qc import Context, Finding, all_rules, build_profile, validate_tracks
 from tests.subtitles.qc.conftest import build_track
-from tests.subtitles.qc.helpers import CueSpec
+from tests.subtitles.qc.helpers import CueSpec, make_font
 from tests.subtitles.qc.test_qc_language import TEXTS, _latin_only_font, cues_of
 
 LANGS = ("ru", "en", "pl")
@@ -280,29 +280,8 @@ CASES: dict[str, dict[str, Case]] = {
 
 def _full_font(path: Path) -> Path:
     """A font drawing ASCII, Latin-1, Latin Extended-A, Cyrillic and typographic punctuation."""
-    from fontTools.fontBuilder import FontBuilder
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-
     ranges = [(0x20, 0x7F), (0xA0, 0x180), (0x400, 0x460), (0x2010, 0x2027)]
-    chars = [chr(c) for lo, hi in ranges for c in range(lo, hi)]
-    names = [".notdef"] + [f"g{ord(c)}" for c in chars]
-    fb = FontBuilder(1000, isTTF=True)
-    fb.setupGlyphOrder(names)
-    fb.setupCharacterMap({ord(c): f"g{ord(c)}" for c in chars})
-    pen = TTGlyphPen(None)
-    pen.moveTo((0, 0))
-    pen.lineTo((0, 500))
-    pen.lineTo((500, 0))
-    pen.closePath()
-    glyph = pen.glyph()
-    fb.setupGlyf({n: glyph for n in names})
-    fb.setupHorizontalMetrics({n: (600, 0) for n in names})
-    fb.setupHorizontalHeader(ascent=800, descent=-200)
-    fb.setupNameTable({"familyName": "Covers", "styleName": "Regular"})
-    fb.setupOS2()
-    fb.setupPost()
-    fb.save(str(path))
-    return path
+    return make_font(path, ranges, "Covers")
 
 
 @pytest.fixture(scope="module")
