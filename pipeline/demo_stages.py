@@ -2,18 +2,16 @@
 
 A stage is a name, what it produces, and a function of the shared ``DemoContext`` that
 returns a ``StageResult`` (summary, output paths, JSON-ready details). ``run_demo`` times
-each stage and turns it into a ``StageRecord``; a stage whose feature is not built yet
-reports itself ``missing`` (and does not fail the run); a stage that raises a
-``SubpipeError`` is ``failed`` with that error kept, and the stages that need it are
-``skipped``. Adding a stage (validate, fix, align, render) is adding one function and one
-``Stage`` to ``DEFAULT_STAGES``: a stage that improves subtitle files records the new
-versions in ``ctx.subtitles`` so the stages after it (mux) take the improved files.
+each stage and turns it into a ``StageRecord``; a stage that raises a ``SubpipeError`` is
+``failed`` with that error kept, and the stages that need it are ``skipped``. Adding a
+stage (render, say) is adding one function and one ``Stage`` to ``DEFAULT_STAGES``: a stage
+that improves subtitle files records the new versions in ``ctx.subtitles`` so the stages
+after it (mux) take the improved files.
 """
 
 from __future__ import annotations
 
 import codecs
-import importlib
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,11 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pipeline.align import align_files
 from pipeline.demo import LANGS, STEM, DemoInputs, PlantedFlaw, build_demo_inputs
+from pipeline.fix import fix_file
+from pipeline.ingest import ingest
+from pipeline.mux import SubtitleSpec, mux_subtitles
+from pipeline.validate import ValidateOptions, validate_files
 from subtitles.errors import AlignmentRefused, ContentError, SubpipeError
 from subtitles.language import Language
 
-Status = Literal["ok", "missing", "failed", "skipped"]
+Status = Literal["ok", "failed", "skipped"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,21 +121,6 @@ def _shown(path: Path, root: Path | None) -> str:
     return str(path)
 
 
-def _optional(module: str, name: str) -> Any | None:
-    """``module.name`` if that module is built yet, else ``None``.
-
-    Only the module itself being absent counts as "not built": an import error raised
-    from inside an existing module is a bug and propagates.
-    """
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-    return getattr(mod, name, None)
-
-
 # -- stages -------------------------------------------------------------------------------
 
 
@@ -164,9 +152,6 @@ def _same_encoding(found: str, expected: str) -> bool:
 
 def stage_inspect(ctx: DemoContext) -> StageResult:
     """Ingest each upload: detected encoding and language against what the demo knows."""
-    ingest = _optional("pipeline.ingest", "ingest")
-    if ingest is None:
-        return StageResult("pipeline.ingest is not built yet", status="missing")
     inputs = ctx.need_inputs()
     files: dict[str, Any] = {}
     wrong: list[str] = []
@@ -199,13 +184,9 @@ def stage_inspect(ctx: DemoContext) -> StageResult:
 
 def stage_mux(ctx: DemoContext) -> StageResult:
     """One MKV with the film and a subtitle track per language, ru first and default."""
-    mux_subtitles = _optional("pipeline.mux", "mux_subtitles")
-    spec = _optional("pipeline.mux", "SubtitleSpec")
-    if mux_subtitles is None or spec is None:
-        return StageResult("pipeline.mux is not built yet", status="missing")
     inputs = ctx.need_inputs()
     out = ctx.output_dir / f"{STEM}.mkv"
-    specs = [spec(ctx.subtitles[lang], Language.parse(lang)) for lang in LANGS]
+    specs = [SubtitleSpec(ctx.subtitles[lang], Language.parse(lang)) for lang in LANGS]
     report = mux_subtitles(inputs.film, specs, out)
     tracks = ", ".join(
         f"{t.language.iso639_2b} “{t.title}”{' (default)' if t.default else ''}" for t in report.tracks
@@ -229,13 +210,9 @@ def _matches(flaw: PlantedFlaw, finding: Any) -> bool:
 def stage_validate(ctx: DemoContext) -> StageResult:
     """``subpipe validate`` on the three uploads with the film: every planted flaw must be
     found, and nothing else at warning or error severity."""
-    validate_files = _optional("pipeline.validate", "validate_files")
-    options_type = _optional("pipeline.validate", "ValidateOptions")
-    if validate_files is None or options_type is None:
-        return StageResult("pipeline.validate is not built yet", status="missing")
     inputs = ctx.need_inputs()
     paths = [ctx.subtitles[lang] for lang in LANGS]
-    report = validate_files(paths, options_type(film=inputs.film))
+    report = validate_files(paths, ValidateOptions(film=inputs.film))
     planted = [f for f in inputs.flaws if f.rule is not None]
     found: list[dict[str, Any]] = []
     missed: list[str] = []
@@ -273,10 +250,6 @@ FIXABLE_RULES = frozenset({"typo.quotes", "text.mixed_script", "timing.overlap",
 def stage_fix(ctx: DemoContext) -> StageResult:
     """``subpipe fix`` on each file, into output/fixed/: the planted typography, script and
     overlap flaws must be gone; the fixed files go on to alignment."""
-    fix_file = _optional("pipeline.fix", "fix_file")
-    options_type = _optional("pipeline.validate", "ValidateOptions")
-    if fix_file is None or options_type is None:
-        return StageResult("pipeline.fix is not built yet", status="missing")
     inputs = ctx.need_inputs()
     out_dir = ctx.output_dir / "fixed"
     files: dict[str, Any] = {}
@@ -287,7 +260,7 @@ def stage_fix(ctx: DemoContext) -> StageResult:
         source = ctx.subtitles[lang]
         target = out_dir / source.name
         report = fix_file(
-            source, output=target, options=options_type(film=inputs.film, language=Language.parse(lang))
+            source, output=target, options=ValidateOptions(film=inputs.film, language=Language.parse(lang))
         )
         files[lang] = report.to_dict()
         outputs.append(target)
@@ -321,9 +294,6 @@ ALIGN_TOLERANCE_MS = 150
 
 def stage_align(ctx: DemoContext) -> StageResult:
     """Align every file to the film's speech; the late Polish file must come back on time."""
-    align_files = _optional("pipeline.align", "align_files")
-    if align_files is None:
-        return StageResult("pipeline.align is not built yet", status="missing")
     inputs = ctx.need_inputs()
     out_dir = ctx.output_dir / "aligned"
     paths = [ctx.subtitles[lang] for lang in LANGS]

@@ -9,7 +9,7 @@ import click
 from pipeline.cli.output import emit_json
 from pipeline.demo_stages import DemoReport, StageRecord, run_demo
 
-_MARK = {"ok": "ok", "missing": "MISSING", "failed": "FAILED", "skipped": "skipped"}
+_MARK = {"ok": "ok", "failed": "FAILED", "skipped": "skipped"}
 
 
 def _show(record: StageRecord, root: Path) -> None:

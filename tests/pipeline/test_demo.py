@@ -303,15 +303,12 @@ def test_human_report_and_second_run_into_the_same_folder(demo: DemoRun) -> None
     assert not [p for p in demo.root.rglob(".*tmp-*")]  # no temporaries left
 
 
-def test_stage_runner_records_ok_failed_skipped_and_missing(tmp_path: Path) -> None:
+def test_stage_runner_records_ok_failed_and_skipped(tmp_path: Path) -> None:
     def ok(ctx: DemoContext) -> StageResult:
         return StageResult("fine", outputs=(ctx.root / "a.txt",), details={"n": 1})
 
     def broken(ctx: DemoContext) -> StageResult:
         raise ContentError("went wrong", path=ctx.root / "b.srt", line=3)
-
-    def absent(ctx: DemoContext) -> StageResult:
-        return StageResult("not built", status="missing")
 
     seen: list[str] = []
     report = run_demo(
@@ -320,12 +317,12 @@ def test_stage_runner_records_ok_failed_skipped_and_missing(tmp_path: Path) -> N
             Stage("one", "a.txt", ok),
             Stage("two", "", broken, needs=("one",)),
             Stage("three", "", ok, needs=("two",)),
-            Stage("four", "", absent),
+            Stage("four", "", ok),
         ],
         on_record=lambda r: seen.append(r.name),
     )
     assert seen == ["one", "two", "three", "four"]
-    assert [r.status for r in report.stages] == ["ok", "failed", "skipped", "missing"]
+    assert [r.status for r in report.stages] == ["ok", "failed", "skipped", "ok"]
     assert isinstance(report.error, ContentError) and report.error.line == 3
     data = report.to_json()
     assert data["ok"] is False
