@@ -31,6 +31,7 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from bench.align_films import Film, TruthCue, save_srt
 from subtitles.timing import parse_fps
@@ -184,59 +185,47 @@ def make_cases(
     if rng.random() < 0.5:
         m = Mistiming(offset_ms=m.offset_ms, sub_fps=pair[0], film_fps=pair[1])
     resegmented = resegment(film.truth, rng)
-    if "reference" in classes:
-        cues, starts = mistime(resegmented, m)
-        sub = folder / f"reference.{spec.lang}.srt"
-        save_srt(cues, sub)
-        cases.append(
-            Case(
-                name=f"{spec.key}/reference",
-                cls="reference",
-                film_path=film.path,
-                sub_path=sub,
-                truth_starts=tuple(starts),
-                input_starts=tuple(c.start for c in cues),
-                minutes=spec.minutes,
-                condition="subtitle reference",
-                lang=spec.lang,
-                detail=f"resegmented, {m.describe()}, to the truth SRT",
-                reference=film.truth_path,
-            )
-        )
-    for cls, name, m in plans:
-        cues, starts = mistime(film.truth, m)
+
+    def add(
+        name: str,
+        cls: str,
+        cues: list[TruthCue] | tuple[TruthCue, ...],
+        truth: list[int] | None,
+        **extra: Any,
+    ) -> None:
+        """Write one mistimed file and record it as a case of ``film``."""
         sub = folder / f"{name}.{spec.lang}.srt"
         save_srt(cues, sub)
+        extra.setdefault("condition", spec.condition)
         cases.append(
             Case(
                 name=f"{spec.key}/{name}",
                 cls=cls,
                 film_path=film.path,
                 sub_path=sub,
-                truth_starts=tuple(starts),
+                truth_starts=tuple(truth) if truth is not None else None,
                 input_starts=tuple(c.start for c in cues),
                 minutes=spec.minutes,
-                condition=spec.condition,
                 lang=spec.lang,
-                detail=m.describe(),
+                **extra,
             )
         )
+
+    if "reference" in classes:
+        cues, starts = mistime(resegmented, m)
+        detail = f"resegmented, {m.describe()}, to the truth SRT"
+        add("reference", "reference", cues, starts, condition="subtitle reference", detail=detail,
+            reference=film.truth_path)  # fmt: skip
+    for cls, name, plan in plans:
+        cues, starts = mistime(film.truth, plan)
+        add(name, cls, cues, starts, detail=plan.describe())
     if "wrong" in classes and wrong_truth is not None:
-        sub = folder / f"wrong.{spec.lang}.srt"
-        save_srt(wrong_truth, sub)
-        cases.append(
-            Case(
-                name=f"{spec.key}/wrong",
-                cls="wrong",
-                film_path=film.path,
-                sub_path=sub,
-                truth_starts=None,
-                input_starts=tuple(c.start for c in wrong_truth),
-                minutes=spec.minutes,
-                condition=spec.condition,
-                lang=spec.lang,
-                detail="subtitles of another film (same language, same length)",
-            )
+        add(
+            "wrong",
+            "wrong",
+            wrong_truth,
+            None,
+            detail="subtitles of another film (same language, same length)",
         )
     return cases
 
