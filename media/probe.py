@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from media.runner import run
 from subtitles.errors import InputError, ToolError, ToolNotFound
-from subtitles.timing import seconds_to_ms
+from subtitles.timing import fps_ratio, seconds_to_ms
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ MEDIA_INFO_SCHEMA: dict[str, Any] = {
 
 
 def _fraction_text(rate: Fraction | None) -> str | None:
-    return None if rate is None else f"{rate.numerator}/{rate.denominator}"
+    return None if rate is None else fps_ratio(rate)
 
 
 # -- shared derivations (both back-ends go through these) ----------------------------------

@@ -43,6 +43,7 @@ import numpy.typing as npt
 from media.runner import ffmpeg
 from subtitles.atomic import atomic_path
 from subtitles.errors import InputError, OutputVerificationError, ToolError, UsageError
+from subtitles.timing import fps_ratio
 
 log = logging.getLogger(__name__)
 
@@ -557,7 +558,7 @@ def make_speech_film(
         raise UsageError("no audio samples to make a film of")
     seconds = audio.size / rate
     duration = f"{seconds:.6f}"
-    rate_arg = f"{fps.numerator}/{fps.denominator}"
+    rate_arg = fps_ratio(fps)
     with tempfile.TemporaryDirectory(prefix="subpipe-synth-") as tmpdir:
         wav = Path(tmpdir) / "audio.wav"
         write_wav(wav, audio, rate)

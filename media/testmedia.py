@@ -30,7 +30,7 @@ from typing import Literal
 from media.runner import ffmpeg
 from subtitles.atomic import atomic_path
 from subtitles.errors import UsageError
-from subtitles.timing import format_srt_time
+from subtitles.timing import format_srt_time, fps_ratio
 
 #: Generating a few seconds of tiny media takes well under a second; this only stops hangs.
 GENERATE_TIMEOUT_S = 120.0
@@ -56,7 +56,7 @@ def _fps_text(fps: Fraction | int) -> str:
     rate = Fraction(fps)
     if rate <= 0:
         raise UsageError(f"frame rate must be positive, not {rate}")
-    return f"{rate.numerator}/{rate.denominator}"
+    return fps_ratio(rate)
 
 
 def _seconds(value: float | Fraction) -> str:

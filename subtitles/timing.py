@@ -54,11 +54,16 @@ def parse_fps(value: str | float | int | Fraction) -> Fraction:
     return rate
 
 
+def fps_ratio(rate: Fraction) -> str:
+    """The exact rate as ffmpeg and ffprobe write it: ``24000/1001``, ``25/1``."""
+    return f"{rate.numerator}/{rate.denominator}"
+
+
 def format_fps(rate: Fraction) -> str:
     """``24000/1001`` → ``"24000/1001 (23.976)"``; ``25`` → ``"25"``."""
     if rate.denominator == 1:
         return str(rate.numerator)
-    return f"{rate.numerator}/{rate.denominator} ({float(rate):.3f})"
+    return f"{fps_ratio(rate)} ({float(rate):.3f})"
 
 
 def frames_to_ms(frames: int, fps: Fraction) -> int:

@@ -10,73 +10,12 @@ import click
 
 from pipeline.cli.output import emit_json
 from pipeline.ingest import ingest_each
-from subtitles.errors import InputError, SubpipeError, UsageError
+from pipeline.inspect import describe, describe_error
+from subtitles.errors import InputError, UsageError
 from subtitles.formats import get_format
-from subtitles.formats.microdvd import declared_rate
 from subtitles.language import Language
 from subtitles.model import Track
-from subtitles.timing import format_fps, format_ms, parse_fps
-
-
-def _fraction(rate: Fraction | None) -> str | None:
-    return None if rate is None else f"{rate.numerator}/{rate.denominator}"
-
-
-def frame_rate_source(track: Track, fps: Fraction | None) -> str | None:
-    """``explicit``, ``declared`` (in the file) or ``film`` for frame-based tracks, else ``None``."""
-    if track.frame_rate is None:
-        return None
-    if fps is not None:
-        return "explicit"
-    if declared_rate(track.source_text) == track.frame_rate:
-        return "declared"
-    return "film"
-
-
-def describe(track: Track, *, fps: Fraction | None = None) -> dict[str, Any]:
-    """The ``--json`` object for one loaded track (schema in the command's help)."""
-    span = track.span()
-    guess = track.language_guess
-    enc = track.encoding
-    return {
-        "path": track.name,
-        "ok": True,
-        "format": track.source_format,
-        "encoding": None
-        if enc is None
-        else {
-            "name": enc.encoding,
-            "confidence": round(enc.confidence, 4),
-            "bom": enc.bom,
-            "alternatives": list(enc.alternatives),
-        },
-        "language": track.language.bcp47 if track.language else None,
-        "language_name": track.language.english_name if track.language else None,
-        "language_source": track.language_source,
-        "detected_language": guess.tag if guess else None,
-        "detected_confidence": round(guess.confidence, 4) if guess else 0.0,
-        "cues": len(track.cues),
-        "first_start_ms": span[0] if span else None,
-        "last_end_ms": span[1] if span else None,
-        "first_start": format_ms(span[0]) if span else None,
-        "last_end": format_ms(span[1]) if span else None,
-        "frame_rate": _fraction(track.frame_rate),
-        "frame_rate_source": frame_rate_source(track, fps),
-        "problems": [
-            {"line": p.line, "severity": p.severity, "code": p.code, "message": p.message}
-            for p in track.problems
-        ],
-        "error": None,
-    }
-
-
-def describe_error(path: str | Path, error: SubpipeError) -> dict[str, Any]:
-    return {
-        "path": str(path),
-        "ok": False,
-        "error": {"type": type(error).__name__, "message": error.message, "line": error.line},
-    }
-
+from subtitles.timing import format_fps, parse_fps
 
 #: Below this encoding confidence the text report names the runners-up.
 CLOSE_CALL = 0.99
