@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -157,19 +157,37 @@ def _write_format(track: Track) -> str:
     return "srt" if fmt in _WRITE_AS_SRT else fmt
 
 
+class SpeechCache(Protocol):
+    """Where a caller keeps films' speech signals (the job runner: ``.npz`` by the film's
+    content hash), so a film is decoded once however often its subtitles are re-aligned.
+    ``stream_key`` names the audio stream chosen (``a0``, ``a1c`` for a centre channel)."""
+
+    def load(self, stream_key: str) -> SpeechSignal | None: ...
+
+    def save(self, stream_key: str, signal: SpeechSignal) -> None: ...
+
+
 def film_speech(
-    film: Path, info: MediaInfo | None, *, language: Language | None
+    film: Path, info: MediaInfo | None, *, language: Language | None, cache: SpeechCache | None = None
 ) -> tuple[SpeechSignal, AudioSummary]:
-    """Decode the film's chosen audio stream once and detect speech in it."""
+    """Decode the film's chosen audio stream once and detect speech in it (or take it from ``cache``)."""
     from media.audio import choose_audio
     from media.vad import detect_film_speech
 
     choice = choose_audio(info, language)
-    log.info("listening to %s of %s", choice.label, film)
+    stream_key = f"a{choice.ordinal}{'c' if choice.centre_channel else ''}"
     started = time.monotonic()
-    duration_s = ((info.duration_ms if info else None) or 4 * 3600_000) / 1000
-    known_ms = info.duration_ms if info is not None else None
-    signal = detect_film_speech(film, choice, duration_ms=known_ms, timeout_s=300 + duration_s)
+    cached = cache.load(stream_key) if cache is not None else None
+    if cached is not None:
+        log.info("speech of %s of %s from the cache", choice.label, film)
+        signal = cached
+    else:
+        log.info("listening to %s of %s", choice.label, film)
+        duration_s = ((info.duration_ms if info else None) or 4 * 3600_000) / 1000
+        known_ms = info.duration_ms if info is not None else None
+        signal = detect_film_speech(film, choice, duration_ms=known_ms, timeout_s=300 + duration_s)
+        if cache is not None:
+            cache.save(stream_key, signal)
     decode_ms = round((time.monotonic() - started) * 1000)
     duration = info.duration_ms if info is not None and info.duration_ms else signal.duration_ms
     return signal, AudioSummary(decode_ms, signal.speech_ms, duration, choice.label)
@@ -195,6 +213,7 @@ def align_files(
     force: bool = False,
     language: Language | None = None,
     fps: Fraction | None = None,
+    speech_cache: SpeechCache | None = None,
 ) -> AlignRun:
     """Align every file in ``subs`` to ``film`` (its speech) or to ``reference``."""
     from subtitles.load import load_track, save_track
@@ -242,7 +261,7 @@ def align_files(
         if language is None:
             langs = {t.language for t in tracks}
             language = next(iter(langs)) if len(langs) == 1 else None
-        signal, audio = film_speech(film, info, language=language)
+        signal, audio = film_speech(film, info, language=language, cache=speech_cache)
         duration_ms = audio.duration_ms
 
     options = AlignOptions(max_offset_ms=max_offset_ms, splits=splits, threshold=min_confidence)
