@@ -192,35 +192,170 @@ def normalize_ellipsis(text: str, ellipsis: str) -> str:
 
 DOUBLE_QUOTES = frozenset('"“”„‟«»')
 _QUOTE_CHAR = re.compile('["“”„‟«»]')
-_OPENERS_BEFORE = frozenset(" \t\n\u00a0([{-‐‑–—/")
+#: Characters a quotation may follow when it opens: brackets, dashes, a slash.
+_OPENING_PUNCT = frozenset("([{-‐‑–—/")
+#: Marks whose direction is in their shape, which decides when the neighbours do not
+#: (``« привет »``). ``“`` and ``”`` are not: ``“`` opens in English and closes in Polish
+#: and Russian inner quotes.
+_ALWAYS_OPENS = frozenset("„‟«")
+_ALWAYS_CLOSES = frozenset("»")
+#: Cues with more marks than this are not paired (the search is quadratic in marks).
+_MAX_MARKS = 64
+
+_Role = str  # "o" opens, "c" closes, "e" either (decided by pairing)
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    pos: int
+    role: _Role
+    #: ``“``/``”`` where the neighbours do not say: the direction its shape suggests.
+    hint: _Role | None
+    #: A straight or curly double quote right after a digit (``6'2"``): an inch mark unless
+    #: it closes a quotation (``"Catch 22"``).
+    inch: bool
+
+
+def _neighbour(text: str, pos: int, step: int) -> str | None:
+    """The nearest character before (``step`` -1) or after (+1) ``pos`` that is neither a
+    tag nor another double quote: stacked marks (``"„word``, ``word“»``) share a side."""
+    k = pos + step
+    while 0 <= k < len(text) and (text[k] == P or text[k] in DOUBLE_QUOTES):
+        k += step
+    return text[k] if 0 <= k < len(text) else None
+
+
+def _kind(ch: str | None) -> str:
+    """``s`` space or edge, ``o`` opening punctuation or quote, ``a`` letter or digit, ``p`` other."""
+    if ch is None or ch.isspace():
+        return "s"
+    if ch in _OPENING_PUNCT or ch in _ALWAYS_OPENS:
+        return "o"
+    if ch.isalnum():
+        return "a"
+    return "p"
+
+
+def _marks(text: str) -> list[_Mark] | None:
+    """Every double quote that may be a quotation mark, with the role its neighbours give
+    it; a quote between two letters (``a"b``) is not one. ``None`` if there are too many."""
+    found = list(_QUOTE_CHAR.finditer(text))
+    if len(found) > _MAX_MARKS:
+        return None
+    has_low = "„" in text
+    marks: list[_Mark] = []
+    for m in found:
+        ch = m.group(0)
+        before, after = _neighbour(text, m.start(), -1), _neighbour(text, m.start(), +1)
+        left, right = _kind(before), _kind(after)
+        if left == "a" and right == "a":
+            continue  # inside a word: an apostrophe typed as a double quote, not a quotation
+        if left in "so" and right in "ao":
+            role: _Role = "o"
+        elif left in "ap" and right in "sp":
+            role = "c"
+        elif ch in _ALWAYS_OPENS:  # « привет »: the shape decides where the neighbours do not
+            role = "o"
+        elif ch in _ALWAYS_CLOSES:
+            role = "c"
+        else:
+            role = "e"  # spaces on both sides, ``" ."``, ``:"Hi``: pairing decides
+        hint: _Role | None = None
+        if role == "e" and ch == "”":
+            hint = "c"
+        elif role == "e" and ch == "“":
+            hint = "c" if has_low else "o"  # „…“ (Polish, Russian inner) or “…” (English)
+        inch = before is not None and before.isdigit() and ch in '"”' and role != "o"
+        marks.append(_Mark(m.start(), role, hint, inch))
+    return marks
+
+
+def _unique_pairing(roles: list[_Role]) -> list[_Role] | None:
+    """The one way to read ``roles`` (``e`` free) as balanced, properly nested quotes;
+    ``None`` when there is none or more than one."""
+    n = len(roles)
+    # ways[k][d]: how many ways marks k.. close everything from depth d (capped at 2)
+    ways = [[0] * (n + 2) for _ in range(n + 1)]
+    ways[n][0] = 1
+    for k in range(n - 1, -1, -1):
+        for d in range(n + 1):
+            total = 0
+            if roles[k] in "oe":
+                total += ways[k + 1][d + 1]
+            if roles[k] in "ce" and d > 0:
+                total += ways[k + 1][d - 1]
+            ways[k][d] = min(total, 2)
+    if ways[0][0] != 1:
+        return None
+    out: list[_Role] = []
+    depth = 0
+    for k, role in enumerate(roles):
+        if role in "oe" and ways[k + 1][depth + 1]:
+            out.append("o")
+            depth += 1
+        else:
+            out.append("c")
+            depth -= 1
+    return out
+
+
+def pair_quotes(text: str) -> list[tuple[int, _Role]] | None:
+    """Where the quotation marks of ``text`` are and whether each opens or closes.
+
+    A mark's neighbours decide first (``"word`` opens, ``word",`` closes); marks with
+    spaces on both sides (``" hello "``) are decided by pairing over the whole cue, which
+    must leave exactly one balanced, nested reading. A quote after a digit is an inch mark
+    (``6'2"``) unless it is needed to close a quotation. Quotes whose direction is clear
+    but that do not balance (a quotation running over into the next cue) are kept as
+    they are read. ``None``: they cannot be paired unambiguously, and nobody should guess.
+    """
+    marks = _marks(text)
+    if marks is None:
+        return None
+    if not marks:
+        return []
+    attempts = []
+    for drop_inches in (False, True):
+        kept = [m for m in marks if not (drop_inches and m.inch)]
+        if drop_inches and len(kept) == len(marks):
+            continue
+        hinted = [m.hint or m.role for m in kept]
+        plain = [m.role for m in kept]
+        attempts.append((kept, hinted))
+        if plain != hinted:
+            attempts.append((kept, plain))
+    for kept, roles in attempts:
+        solved = _unique_pairing(roles)
+        if solved is not None:
+            return [(m.pos, r) for m, r in zip(kept, solved, strict=True)]
+    # Unbalanced but unambiguous (a quotation spanning cues): every mark's role is known.
+    for kept, roles in attempts:
+        if "e" not in roles and not any(m.inch for m in kept):
+            return [(m.pos, r) for m, r in zip(kept, roles, strict=True)]
+    return None
 
 
 def normalize_quotes(text: str, outer: tuple[str, str], inner: tuple[str, str]) -> str:
-    """Every double quote becomes the language's opening or closing mark, by position:
-    after a space, a bracket, a dash or another opening quote it opens, otherwise it
-    closes; nesting picks outer or inner marks. Quotes that span cues stay consistent
-    because a closing mark at depth zero is an outer one.
+    """Quotation marks in the language's style, nested outer/inner (``«… „…“ …»`` ru,
+    ``„… «…» …”`` pl, ``“… ‘…’ …”`` en); deeper quotations keep the inner marks (English
+    inner marks are single quotes, which a second run must not see as a new level). Marks
+    that cannot be paired unambiguously, inch marks and apostrophes are left exactly as
+    they are (``pair_quotes``). A closing mark
+    with nothing open is an outer one, so a quotation spanning cues stays consistent.
+    Only quote characters ever change, and running it on its own output changes nothing.
     """
-    marks = list(_QUOTE_CHAR.finditer(text))
-    if not marks:
+    paired = pair_quotes(text)
+    if not paired:
         return text
     out = list(text)
     depth = 0
-    last_open_end = -1  # end of the last quote that opened (to see "„«" as two openers)
-    for m in marks:
-        pos = m.start()
-        k = pos - 1
-        while k >= 0 and text[k] == P:
-            k -= 1
-        prev = text[k] if k >= 0 else None
-        opening = prev is None or prev in _OPENERS_BEFORE or last_open_end == k + 1
-        if opening:
-            out[pos] = outer[0] if depth % 2 == 0 else inner[0]
+    for pos, role in paired:
+        if role == "o":
+            out[pos] = outer[0] if depth == 0 else inner[0]
             depth += 1
-            last_open_end = pos + 1
         else:
             depth = max(depth - 1, 0)
-            out[pos] = outer[1] if depth % 2 == 0 else inner[1]
+            out[pos] = outer[1] if depth == 0 else inner[1]
     return "".join(out)
 
 

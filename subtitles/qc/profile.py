@@ -138,6 +138,7 @@ def _check_keys(data: dict[str, Any], path: Path | None, *, allow_languages: boo
             for rkey in value:
                 if rkey not in ("disable", "enable", "severity"):
                     raise UsageError(f"unknown key rules.{rkey} (use disable, enable, severity)", path=where)
+            _check_rule_ids(value, where)
             continue
         if key not in _SECTIONS:
             raise UsageError(
@@ -153,8 +154,40 @@ def _check_keys(data: dict[str, Any], path: Path | None, *, allow_languages: boo
                 continue
             if not isinstance(val, kind) or isinstance(val, bool):
                 raise UsageError(f"{key}.{name} must be a {kind.__name__}, not {val!r}", path=where)
-            if isinstance(val, list) and (len(val) != 2 or not all(isinstance(q, str) for q in val)):
-                raise UsageError(f"{key}.{name} must be two strings (opening, closing)", path=where)
+            if isinstance(val, list) and (
+                len(val) != 2 or not all(isinstance(q, str) and len(q) == 1 for q in val)
+            ):
+                raise UsageError(
+                    f"{key}.{name} must be two single characters (opening, closing), not {val!r}", path=where
+                )
+
+
+def _check_rule_ids(rules: dict[str, Any], where: Path) -> None:
+    """Rule ids in ``[rules]`` must exist: a typo would silently switch nothing off. A
+    family (``typo``, ``typo.*``) counts, as on the command line."""
+    from subtitles.qc.registry import FAMILIES, all_rules
+
+    known = all_rules()
+
+    def check(key: str, rid: object) -> None:
+        if not isinstance(rid, str):
+            raise UsageError(f"rules.{key} must list rule ids as strings, not {rid!r}", path=where)
+        if rid not in known and rid.removesuffix(".*") not in FAMILIES:
+            raise UsageError(
+                f"unknown rule {rid!r} in rules.{key} (see subpipe validate --list-rules)", path=where
+            )
+
+    for key in ("disable", "enable"):
+        ids = rules.get(key, [])
+        if not isinstance(ids, list):
+            raise UsageError(f"rules.{key} must be a list of rule ids", path=where)
+        for rid in ids:
+            check(key, rid)
+    severity = rules.get("severity", {})
+    if not isinstance(severity, dict):
+        raise UsageError("[rules.severity] must be a table of rule = level", path=where)
+    for rid in severity:
+        check("severity", rid)
 
 
 @functools.cache

@@ -31,9 +31,20 @@ def quotes(view: TrackView, out: Emit) -> None:
     candidates = sorted({i for i, _m in view.scan(_QUOTE)})
     for i in candidates:
         text = view.texts.plain[i]
+        wrong = sorted({ch for ch in text if ch in nz.DOUBLE_QUOTES and ch not in allowed})
+        if nz.pair_quotes(text) is None:
+            if wrong:  # fix leaves these alone: say so rather than guess a pairing
+                first = min(text.index(ch) for ch in wrong)
+                out.cue(
+                    i,
+                    f"quotes {' '.join(wrong)} cannot be paired unambiguously (left as they are): "
+                    f"{_lang(view)} uses {p.quotes[0]}…{p.quotes[1]} "
+                    f"(inside: {p.inner_quotes[0]}…{p.inner_quotes[1]})",
+                    text_line=text.count("\n", 0, first),
+                )
+            continue
         fixed = nz.normalize_quotes(text, p.quotes, p.inner_quotes)
         if fixed != text:
-            wrong = sorted({ch for ch in text if ch in nz.DOUBLE_QUOTES and ch not in allowed})
             what = f"quotes {' '.join(wrong)}" if wrong else "quotes in the wrong order or nesting"
             first = next(k for k, (a, b) in enumerate(zip(text, fixed, strict=True)) if a != b)
             out.cue(
