@@ -42,7 +42,7 @@ EXIT_CODES: tuple[tuple[type[SubpipeError], int], ...] = (
 )
 
 #: One module per command in ``pipeline/cli/``, each exposing ``command``.
-COMMAND_MODULES = ("probe", "inspect", "mux", "validate", "fix", "align", "demo")
+COMMAND_MODULES = ("probe", "inspect", "mux", "validate", "fix", "align", "demo", "run", "batch", "watch")
 
 log = logging.getLogger("subpipe")
 

@@ -1,0 +1,260 @@
+"""Many jobs at once: finding them, planning them, running them, showing them.
+
+Used by ``subpipe run`` (one job), ``subpipe batch`` (every job under some folders) and
+``subpipe watch`` (jobs as they become complete). A job that cannot even be read (a spec
+with a path leading outside its folder, a folder without a film) is a failed job with its
+reason, like one whose stage failed: one bad upload never stops the others.
+
+Outputs: ``--out DIR`` puts each job's artifacts in ``DIR/<job name>/`` (one job: ``DIR``
+itself); without it, in ``<job folder>/subpipe-out/``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from pipeline.engine import EngineSettings
+from pipeline.job import Hasher, JobPlan, JobResult, plan_job, versions
+from pipeline.ledger import Ledger
+from pipeline.spec import IGNORED_NAMES, JobSpec, is_job_folder, load_job
+from subtitles.errors import SubpipeError
+
+OUT_NAME = "subpipe-out"
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """Where a job is (folder or spec) and where its outputs go."""
+
+    path: Path
+    out_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Unplanned:
+    """A job that could not be planned, and why."""
+
+    path: Path
+    name: str
+    reason: str
+    exit_code: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "job": str(self.path),
+            "status": "failed",
+            "exit_code": self.exit_code,
+            "reason": self.reason,
+            "stages": [],
+        }
+
+
+def discover(roots: Sequence[Path]) -> list[Path]:
+    """Jobs under ``roots``: a root that is a job, else the job folders (and ``*.toml``
+    specs) below it, not descending into a job or into output folders."""
+    found: list[Path] = []
+    for root in roots:
+        if root.is_file():
+            found.append(root)
+            continue
+        if is_job_folder(root):
+            found.append(root)
+            continue
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = sorted(folder.iterdir())
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name in IGNORED_NAMES or entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    if is_job_folder(entry):
+                        found.append(entry)
+                    else:
+                        stack.append(entry)
+    return sorted(dict.fromkeys(found))
+
+
+def output_for(spec: JobSpec, out_root: Path | None, single: bool) -> Path:
+    if out_root is None:
+        return spec.folder / OUT_NAME
+    return out_root if single else out_root / _safe_name(spec.name)
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_. " else "_" for c in name).strip() or "job"
+
+
+def make_plans(
+    paths: Sequence[Path],
+    *,
+    ledger: Ledger,
+    out_root: Path | None,
+    engine: EngineSettings,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    from_stage: str | None = None,
+    only_stage: str | None = None,
+    single: bool = False,
+) -> tuple[list[JobPlan], list[Unplanned]]:
+    """Read every job and plan it; one that cannot be read becomes an ``Unplanned``."""
+    from pipeline.spec import JobSpecError
+    from pipeline.stages_options import SettingError
+
+    hasher = Hasher(ledger)
+    ledger.load_file_cache()
+    vers = versions(ledger)
+    plans: list[JobPlan] = []
+    bad: list[Unplanned] = []
+    names: dict[Path, str] = {}
+    for path in paths:
+        try:
+            spec = load_job(path)
+            out = output_for(spec, out_root, single)
+            if out in names:
+                raise JobSpecError(f"two jobs named {spec.name!r} would share {out}", path=path)
+            names[out] = spec.name
+            plans.append(
+                plan_job(
+                    spec,
+                    out,
+                    hasher=hasher,
+                    versions=vers,
+                    overrides=overrides,
+                    from_stage=from_stage,
+                    only_stage=only_stage,
+                    encoder_threads=engine.encoder_threads(),
+                )
+            )
+        except SettingError as exc:
+            bad.append(Unplanned(path, path.name, f"--{exc.key.replace('_', '-')}: {exc.message}", 2))
+        except SubpipeError as exc:
+            from pipeline.cli.main import exit_code_for
+
+            bad.append(
+                Unplanned(path, path.stem if path.is_file() else path.name, str(exc), exit_code_for(exc))
+            )
+        except OSError as exc:
+            bad.append(Unplanned(path, path.name, f"{exc.filename or path}: {exc.strerror or exc}", 2))
+    hasher.flush()
+    for u in bad:
+        job_id = ledger.job_id(str(u.path.resolve()), u.name, "")
+        run_id = ledger.start_run(job_id, "plan", vers)
+        ledger.finish_run(run_id, job_id, "failed", u.exit_code, u.reason, u.to_json())
+    return plans, bad
+
+
+# -- the live view ---------------------------------------------------------------------------
+
+
+class LiveView:
+    """Progress on a terminal: a few lines redrawn in place (jobs done, ETA, what each
+    running job is doing); elsewhere one plain line per finished job."""
+
+    def __init__(self, coordinator_progress: Any, workers: int, stream: TextIO | None = None) -> None:
+        self.progress = coordinator_progress
+        self.workers = workers
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() and os.environ.get("TERM") != "dumb"
+        self.drawn = 0
+        self.last = 0.0
+
+    def __call__(self, kind: str, data: Mapping[str, Any]) -> None:
+        if kind == "job-done":
+            result = data["result"]
+            self._clear()
+            mark = "ok" if result.ok else "FAILED"
+            how = "up to date" if result.ran == 0 and result.ok else f"{result.seconds:.1f} s"
+            line = f"{mark:<7} {result.name}  ({how})"
+            if not result.ok:
+                line += f": {result.reason}"
+            print(line, file=self.stream, flush=True)
+            self._draw(force=True)
+        elif kind == "attempt" and data.get("number", 1) > 1:
+            self._clear()
+            print(f"retry   {data['job']}: attempt {data['number']} on {data['worker']}", file=self.stream)
+            self._draw(force=True)
+        else:
+            self._draw()
+
+    def _clear(self) -> None:
+        if self.tty and self.drawn:
+            self.stream.write(f"\x1b[{self.drawn}F\x1b[J")
+            self.drawn = 0
+
+    def _draw(self, force: bool = False) -> None:
+        if not self.tty:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 0.1:
+            return
+        self.last = now
+        self._clear()
+        p = self.progress
+        eta = p.eta(self.workers)
+        head = f"[{p.done}/{p.total} jobs, {p.failed} failed, {len(p.running)} running"
+        head += f", ETA {eta:.0f} s]" if eta is not None else "]"
+        lines = [head] + [f"  {job}: {stage}" for job, stage in list(p.running.items())[:10]]
+        self.stream.write("\n".join(lines) + "\n")
+        self.stream.flush()
+        self.drawn = len(lines)
+
+    def finish(self) -> None:
+        self._clear()
+
+
+# -- the summary -----------------------------------------------------------------------------
+
+
+def summary_table(results: Iterable[JobResult | Unplanned]) -> str:
+    rows = [("job", "status", "languages", "findings", "time", "reason / output")]
+    for r in results:
+        if isinstance(r, Unplanned):
+            rows.append((r.name, "FAILED", "-", "-", "-", r.reason))
+            continue
+        data = r.to_json()
+        langs = " ".join(f"{t}" if s == "ok" else f"{t}✗" for t, s in data["languages"].items()) or "-"
+        f = data["findings"]
+        findings = f"{f.get('error', 0)}E {f.get('warning', 0)}W"
+        took = "cached" if r.ran == 0 and r.error is None else f"{r.seconds:.1f}s"
+        rows.append(
+            (
+                r.name,
+                r.status.upper() if not r.ok else "ok",
+                langs,
+                findings,
+                took,
+                r.reason if not r.ok and r.reason else str(r.out_dir),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = []
+    for row in rows:
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5])
+    return "\n".join(lines)
+
+
+def batch_json(
+    results: Sequence[JobResult | Unplanned], seconds: float, cluster_started: bool
+) -> dict[str, Any]:
+    jobs = [r.to_json() for r in results]
+    failed = sum(1 for r in results if isinstance(r, Unplanned) or not r.ok)
+    return {
+        "schema": "subpipe-batch",
+        "schema_version": 1,
+        "ok": failed == 0,
+        "jobs": len(results),
+        "failed": failed,
+        "seconds": round(seconds, 3),
+        "cluster_started": cluster_started,
+        "results": jobs,
+    }
