@@ -19,8 +19,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
-import shlex
-import subprocess
 import threading
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -29,9 +27,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from media.escape import file_arg
 from media.ffmpeg import find_ffmpeg
 from media.probe import MediaInfo, StreamInfo
-from media.runner import stderr_tail
+from media.runner import reap, spawn, stderr_tail
 from subtitles.errors import InputError, ToolError
 from subtitles.language import Language
 
@@ -110,7 +109,7 @@ def _decode_args(
     if duration_ms is not None:
         window += ["-t", f"{duration_ms / 1000:.3f}"]
     return [
-        str(find_ffmpeg().path), "-hide_banner", "-nostdin", "-v", "error", *window, "-i", str(film),
+        str(find_ffmpeg().path), "-hide_banner", "-nostdin", "-v", "error", *window, "-i", file_arg(film),
         "-map", f"0:a:{choice.ordinal}", "-vn", "-sn", "-dn", "-af", ",".join(filters),
         "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le", "-f", "s16le", "pipe:1",
     ]  # fmt: skip
@@ -137,15 +136,7 @@ def stream_pcm(
     on a full stderr pipe).
     """
     argv = _decode_args(film, choice, rate, start_ms=start_ms, duration_ms=duration_ms)
-    log.debug("run: %s", shlex.join(argv))
-    try:
-        proc = subprocess.Popen(  # noqa: S603 - an argument list, no shell
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-    except OSError as exc:
-        raise ToolError(
-            f"decoding audio: cannot start {argv[0]}: {exc.strerror}", path=film, command=argv
-        ) from None
+    proc = spawn(argv, what="decoding audio", path=film)
     assert proc.stdout is not None and proc.stderr is not None
     err_lines: list[bytes] = []
     err_thread = threading.Thread(target=lambda: err_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
@@ -190,13 +181,12 @@ def stream_pcm(
             carry = data[usable:]
             if usable:
                 yield np.frombuffer(data[:usable], dtype="<i2")
-        returncode = proc.wait(timeout=30)
+        returncode = reap(proc)
         finished = True
     finally:
         stop.set()
-        if not finished and proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
+        if not finished:  # the caller stopped early, or an interrupt: end ffmpeg now
+            reap(proc, kill=True)
         while pump.is_alive():  # unblock a reader waiting on a full queue
             with contextlib.suppress(queue.Empty):
                 chunks.get(timeout=0.1)

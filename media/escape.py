@@ -1,4 +1,14 @@
-"""Escaping text (above all file paths) for ffmpeg filter graphs.
+"""Escaping text (above all file paths) for ffmpeg: command-line file arguments and filter graphs.
+
+**File arguments** (``-i``, the output, ffprobe's input, PyAV's ``av.open``) go through
+``file_arg``: libavformat reads any ``name:`` or ``name,`` prefix as a protocol
+(``concat:a.mp4`` opens *a.mp4*, ``subfile,,start,...:x`` a slice, ``pipe:1`` stdout,
+``a:b.mp4`` fails with "Protocol not found") and ffmpeg reads ``-x.mp4`` as an option. An
+absolute path behind the explicit ``file:`` protocol is none of these, for every ffmpeg
+from 5.1 up: the file protocol strips ``file:`` and opens the rest verbatim (no
+percent-decoding, so ``%``, ``?`` and ``#`` are plain characters too).
+
+**Filter graphs**:
 
 A path inside ``-vf subtitles=...`` is parsed twice (ffmpeg-filters(1), "Notes on
 filtergraph escaping"):
@@ -23,6 +33,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+
+#: The protocol prefix that makes libavformat open a name as a plain local file.
+FILE_PROTOCOL = "file:"
+
+
+def file_arg(path: str | Path) -> str:
+    """The one way a file name reaches ffmpeg, ffprobe or PyAV: ``file:`` + its absolute path.
+
+    ``Path.absolute`` (not ``resolve``): symlinks stay as the user named them and a loop is
+    reported by the tool that opens the file, not here.
+    """
+    return FILE_PROTOCOL + str(Path(path).absolute())
+
 
 _OPTION_SPECIAL = frozenset("\\':")
 _GRAPH_SPECIAL = frozenset("\\'[],;")

@@ -12,12 +12,12 @@ import functools
 import logging
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from subtitles.errors import ToolNotFound
+from media.runner import run
+from subtitles.errors import ToolError, ToolNotFound
 
 log = logging.getLogger(__name__)
 
@@ -56,23 +56,24 @@ def find_ffmpeg() -> FFmpegBinary:
 
 def _version(path: str) -> str | None:
     try:
-        out = subprocess.run(  # noqa: S603 - a list, no shell; the path is our own candidate
-            [path, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30, check=False
+        out = run([path, "-hide_banner", "-version"], timeout=30, what="checking ffmpeg").stdout.decode(
+            "utf-8", "replace"
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except ToolError:  # cannot start, timed out or exited non-zero: not a usable candidate
         return None
-    if out.returncode != 0 or not out.stdout.startswith("ffmpeg version"):
+    if not out.startswith("ffmpeg version"):
         return None
-    return out.stdout.split()[2]
+    return out.split()[2]
 
 
 @functools.cache
 def _filters(path: str) -> frozenset[str]:
-    out = subprocess.run(  # noqa: S603 - a list, no shell
-        [path, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=30, check=False
-    )
+    try:
+        out = run([path, "-hide_banner", "-filters"], timeout=30, what="listing ffmpeg's filters").stdout
+    except ToolError:
+        return frozenset()
     names = set()
-    for line in out.stdout.splitlines():
+    for line in out.decode("utf-8", "replace").splitlines():
         parts = line.split()
         if len(parts) >= 3 and parts[0].strip(".TSC") == "":
             names.add(parts[1])

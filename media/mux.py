@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from media.escape import file_arg
 from media.probe import MediaInfo, probe
 from media.progress import Progress, ProgressParser
 from media.runner import ffmpeg_streaming
@@ -106,10 +107,10 @@ def _codec_for(stream: SubtitleStream, container: Container) -> tuple[str, str]:
 
 def mux_command(film: Path, subs: Sequence[SubtitleStream], output: Path, container: Container) -> list[str]:
     """The ffmpeg arguments (after ``ffmpeg -hide_banner -nostdin``) for one mux."""
-    args: list[str] = ["-i", str(film)]
+    args: list[str] = ["-i", file_arg(film)]
     for sub in subs:
         # Subtitle files are plain UTF-8 by construction; saying so stops ffmpeg guessing.
-        args += ["-sub_charenc", "UTF-8", "-i", str(sub.path)]
+        args += ["-sub_charenc", "UTF-8", "-i", file_arg(sub.path)]
     # 'V' (capital) is real video, without cover-art pictures; '?' allows a film with no audio.
     args += ["-map", "0:V?", "-map", "0:a?"]
     for n in range(len(subs)):
@@ -128,7 +129,7 @@ def mux_command(film: Path, subs: Sequence[SubtitleStream], output: Path, contai
         args += [f"-disposition:s:{n}", "+".join(flags) if flags else "0"]
     if container == "mp4":
         args += ["-movflags", "+faststart"]
-    args += ["-f", container, "-progress", "pipe:1", "-nostats", "-y", str(output)]
+    args += ["-f", container, "-progress", "pipe:1", "-nostats", "-y", file_arg(output)]
     return args
 
 

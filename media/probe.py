@@ -31,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
+from media.escape import file_arg
 from media.runner import run
 from subtitles.errors import InputError, ToolError, ToolNotFound
 from subtitles.timing import fps_ratio, seconds_to_ms
@@ -414,7 +415,7 @@ def probe_ffprobe(path: str | Path, ffprobe: Path, *, timeout: float = PROBE_TIM
         "json",
         "-show_format",
         "-show_streams",
-        target,
+        file_arg(target),
     ]
     try:
         done = run(args, timeout=timeout, what="probing", path=target)
@@ -447,7 +448,7 @@ def probe_pyav(path: str | Path, *, timeout: float = PROBE_TIMEOUT_S) -> MediaIn
     target = _check_file(path)
     try:
         # timeout arms libavformat's interrupt callback, so a stalled read gives up.
-        container = av.open(str(target), timeout=(timeout, timeout), metadata_errors="replace")
+        container = av.open(file_arg(target), timeout=(timeout, timeout), metadata_errors="replace")
     except av.error.ExitError:
         raise ToolError(f"probing timed out after {timeout:.0f} s", path=target) from None
     except av.error.FFmpegError as exc:

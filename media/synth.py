@@ -40,6 +40,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from media.escape import file_arg
 from media.runner import ffmpeg
 from subtitles.atomic import atomic_path
 from subtitles.errors import InputError, OutputVerificationError, ToolError, UsageError
@@ -617,7 +618,7 @@ def _verify(tmp: Path, final: Path, seconds: float, *, want_video: bool) -> None
     import av
 
     try:
-        with av.open(str(tmp)) as container:
+        with av.open(file_arg(tmp)) as container:
             videos = len(container.streams.video)
             audios = len(container.streams.audio)
             length = container.duration / 1_000_000 if container.duration is not None else None

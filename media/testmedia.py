@@ -27,6 +27,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
+from media.escape import file_arg
 from media.runner import ffmpeg
 from subtitles.atomic import atomic_path
 from subtitles.errors import UsageError
@@ -76,7 +77,7 @@ def _audio_codec(suffix: str, override: str | None) -> str:
 def _generate(args: list[str], out: Path, what: str) -> Path:
     """Run ffmpeg with ``args`` writing ``out`` atomically, so a failed run leaves nothing."""
     with atomic_path(out) as tmp:
-        ffmpeg([*args, "-y", str(tmp)], timeout=GENERATE_TIMEOUT_S, what=what, path=out)
+        ffmpeg([*args, "-y", tmp], timeout=GENERATE_TIMEOUT_S, what=what, path=out)
     return out
 
 
@@ -137,7 +138,7 @@ def make_film(
         layout = {1: "mono", 2: "stereo"}.get(channels, f"{channels}c")
         args += ["-f", "lavfi", "-i", f"anullsrc=channel_layout={layout}:sample_rate={sample_rate}"]
     elif isinstance(audio, Path):
-        args += ["-i", str(audio)]
+        args += ["-i", file_arg(audio)]
     args += ["-map", "0:v:0"]
     if audio is not None:
         args += ["-map", "1:a:0", "-t", _seconds(duration_s)]

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import Iterable
 from itertools import repeat
 from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from media.audio import SAMPLE_RATE, AudioChoice, stream_pcm
+from media.runner import die_with_parent, worker_context
 from subtitles.align.signal import FRAME_MS, SpeechSignal
 from subtitles.errors import ToolError
 
@@ -402,7 +403,7 @@ def detect_film_speech(
 
     A film longer than ``restart_frames`` (30 minutes) is cut at webrtcvad restarts into
     at most one part per core; each part is decoded by its own ffmpeg
-    (``-ss``/``-t`` before ``-i``: a fast, sample-accurate seek) and analysed in a forked
+    (``-ss``/``-t`` before ``-i``: a fast, sample-accurate seek) and analysed in a spawned
     worker, which returns only the per-frame measurements; the gates and onsets, whose
     windows span seconds, then run once over the joined frames. ffmpeg's decoding is the
     larger half of the work and is single-threaded, so on 2 cores this halves the wait.
@@ -415,7 +416,7 @@ def detect_film_speech(
     if parts is None:
         parts = min(MAX_PARTS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
     plan = _plan(duration_ms // FRAME_MS, parts, restart_frames) if duration_ms else []
-    if len(plan) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if len(plan) > 1:
         joined = _in_parts(film, choice, plan, rate, timeout_s, restart_frames)
         if isinstance(joined, FrameFeatures):
             return finish(joined, rate)
@@ -506,18 +507,19 @@ def _run_workers(
     timeout_s: float,
     restart_frames: int,
 ) -> list[FrameFeatures]:
-    """Decode and analyse each ``(start_ms, duration_ms)`` in a forked process, all at once.
+    """Decode and analyse each ``(start_ms, duration_ms)`` in a spawned worker process
+    (``media.runner.worker_context``: never forked, as threads may run), all at once.
 
-    Any failure ends every worker (and so its ffmpeg, whose pipe closes) before raising."""
-    ctx = multiprocessing.get_context("fork")
-    procs: list[multiprocessing.process.BaseProcess] = []
+    Any failure ends every worker (and so its ffmpeg, which dies with it) before raising."""
+    ctx = worker_context()
+    procs: list[BaseProcess] = []
     conns: list[Connection] = []
     try:
         for start_ms, part_ms in jobs:
             recv, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(
                 target=_worker,
-                args=(send, film, choice, rate, start_ms, part_ms, timeout_s, restart_frames),
+                args=(send, os.getpid(), film, choice, rate, start_ms, part_ms, timeout_s, restart_frames),
                 name=f"subpipe-audio-{start_ms}",
                 daemon=True,
             )
@@ -558,6 +560,7 @@ def _run_workers(
 
 def _worker(
     conn: Connection,
+    parent: int,
     film: Path,
     choice: AudioChoice,
     rate: int,
@@ -566,7 +569,11 @@ def _worker(
     timeout_s: float,
     restart_frames: int,
 ) -> None:
-    """One part, in a forked process: send back ``("ok", FrameFeatures)`` or ``("error", exc)``."""
+    """One part, in a spawned process: send back ``("ok", FrameFeatures)`` or ``("error", exc)``.
+
+    The worker dies with ``parent`` (the kernel kills it when subpipe is killed), and so
+    does its ffmpeg (started through ``media.runner``)."""
+    die_with_parent(parent)
     try:
         detector = SpeechDetector(rate, first_frame=start_ms // FRAME_MS, restart_frames=restart_frames)
         for chunk in stream_pcm(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from media.escape import file_arg
 from media.probe import MediaInfo, StreamInfo, probe
 from subtitles.errors import OutputVerificationError
 from subtitles.timing import format_ms
@@ -109,7 +110,7 @@ def count_subtitle_packets(path: str | Path, stream_indexes: Sequence[int]) -> d
     counts = dict.fromkeys(stream_indexes, 0)
     if not stream_indexes:
         return counts
-    with av.open(str(path)) as container:
+    with av.open(file_arg(path)) as container:
         wanted = [s for s in container.streams if s.index in counts]
         for packet in container.demux(wanted):
             if packet.stream.index not in counts or packet.size == 0:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.validate import ValidateOptions, build_context, load_for_qc
-from subtitles.atomic import refuse_overwrite_of_inputs, write_bytes, write_text
+from subtitles.atomic import copy_file, refuse_overwrite_of_inputs, write_text
 from subtitles.errors import ContentError, UsageError
 from subtitles.load import load_bytes
 from subtitles.model import Track
@@ -170,7 +170,7 @@ def fix_file(
         if in_place:
             if data != path.read_bytes():  # nothing to change: leave the file (and no backup) alone
                 backup = free_backup(path)
-                write_bytes(backup, path.read_bytes())
+                copy_file(path, backup)  # with the file's permissions
                 write_text(target, text)
                 written = True
         else:

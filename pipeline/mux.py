@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,7 +27,7 @@ from media.mux import Container, MuxResult, SubtitleStream, container_for, mux
 from media.probe import MediaInfo, probe
 from media.progress import Progress
 from pipeline.ingest import ingest
-from subtitles.atomic import refuse_overwrite_of_inputs
+from subtitles.atomic import refuse_overwrite_of_inputs, scratch_dir
 from subtitles.errors import (
     ContentError,
     InputError,
@@ -219,7 +218,7 @@ def mux_subtitles(
         if language.iso639_2b in seen:
             log.warning("%s and %s are both %s", seen[language.iso639_2b], spec.path, language.english_name)
         seen[language.iso639_2b] = spec.path
-    with tempfile.TemporaryDirectory(prefix="subpipe-mux-") as tmp:
+    with scratch_dir("mux") as tmp:
         streams = []
         for n, (spec, track, language) in enumerate(tracks):
             path, cues, end = _prepare(track, container, Path(tmp), n)

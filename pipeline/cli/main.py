@@ -11,14 +11,23 @@ Exit codes (documented in the README):
 4     an external tool failed (ffmpeg), with the tail of its stderr
 70    an internal error (a bug: please report it with ``--debug`` output)
 130   interrupted (Ctrl-C)
+143   terminated (SIGTERM; 129 for SIGHUP)
 ====  ===============================================================
+
+SIGTERM and SIGHUP are handled like Ctrl-C: the handler raises ``KeyboardInterrupt`` (as
+``Terminated``) in the main thread, so every ``finally`` runs: ffmpeg is killed, temporary
+files and folders are removed, and the exit code says which signal ended the run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import signal
 import sys
+from collections.abc import Iterator
+from types import FrameType
 
 import click
 
@@ -32,6 +41,8 @@ EXIT_REFUSED = 3
 EXIT_TOOL = 4
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+#: Signals that end a run the way Ctrl-C does, with exit code 128 + the signal number.
+TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 #: Order matters: the first matching class wins.
 EXIT_CODES: tuple[tuple[type[SubpipeError], int], ...] = (
@@ -45,6 +56,63 @@ EXIT_CODES: tuple[tuple[type[SubpipeError], int], ...] = (
 COMMAND_MODULES = ("probe", "inspect", "mux", "validate", "fix", "align", "demo", "run", "batch", "watch")
 
 log = logging.getLogger("subpipe")
+
+
+class Terminated(KeyboardInterrupt):
+    """A terminating signal, raised in the main thread so clean-up runs as for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_terminate(signum: int, frame: FrameType | None) -> None:
+    # Once: a second signal while the clean-up runs must not cut the clean-up short.
+    for sig in TERMINATING_SIGNALS:
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(sig, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _terminating_signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM/SIGHUP into ``Terminated`` for the run; restore the handlers after.
+
+    A signal the caller ignores stays ignored (``nohup subpipe ...`` keeps running when the
+    terminal closes). Off the main thread (the CLI run inside a thread) nothing changes.
+    """
+    saved = {}
+    try:
+        for sig in TERMINATING_SIGNALS:
+            previous = signal.getsignal(sig)
+            if previous is signal.SIG_IGN:
+                continue
+            signal.signal(sig, _on_terminate)
+            saved[sig] = previous if previous is not None else signal.SIG_DFL
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for sig, previous in saved.items():
+            signal.signal(sig, previous)
+
+
+def _interrupted(exc: BaseException) -> int:
+    """Report an interrupt (Ctrl-C or a terminating signal) and give its exit code.
+
+    Children still running on other threads are killed too (``media.runner.kill_all``), so
+    those threads end and the process can exit at once.
+    """
+    runner = sys.modules.get("media.runner")
+    if runner is not None:
+        runner.kill_all()
+    cause = exc if isinstance(exc, Terminated) else exc.__cause__ or exc.__context__
+    if isinstance(cause, Terminated):
+        click.echo(f"subpipe: terminated ({signal.Signals(cause.signum).name})", err=True)
+        return 128 + cause.signum
+    click.echo("subpipe: interrupted", err=True)
+    return EXIT_INTERRUPTED
 
 
 def exit_code_for(error: SubpipeError) -> int:
@@ -130,12 +198,12 @@ def run(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="subpipe", standalone_mode=False)
+        with _terminating_signals_interrupt():
+            cli.main(args=args, prog_name="subpipe", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("subpipe: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except click.Abort as exc:  # click wraps KeyboardInterrupt (and so Terminated) in Abort
+        sys.exit(_interrupted(exc))
     except click.ClickException as exc:
         sys.exit(_click_error(exc))
     except SubpipeError as exc:
@@ -143,9 +211,8 @@ def run(argv: list[str] | None = None) -> None:
             raise
         click.echo(f"subpipe: error: {exc}", err=True)
         sys.exit(exit_code_for(exc))
-    except KeyboardInterrupt:
-        click.echo("subpipe: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        sys.exit(_interrupted(exc))
     except OSError as exc:
         # The environment refused a read or write the library did not wrap (a full disk, a
         # permission): the user's to fix, so one line and exit 2, not an internal error.

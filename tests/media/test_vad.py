@@ -285,11 +285,11 @@ def test_a_failing_part_raises_in_the_parent(
     tmp_path: Path, speech_m4a: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Errors cross the process boundary intact; a dead or hung worker is a ToolError, fast."""
-    import os
     import time
 
     from media import vad
     from subtitles.errors import InputError, ToolError
+    from tests.media import spawn_workers
 
     choice = choose_audio(probe(speech_m4a))
     run = {"duration_ms": 50_000, "timeout_s": 120.0, "parts": 2, "restart_frames": 1200}
@@ -298,19 +298,17 @@ def test_a_failing_part_raises_in_the_parent(
     with pytest.raises(InputError, match="not a media file"):
         vad.detect_film_speech(junk, choice, **run)  # type: ignore[arg-type]
 
-    def fails(film: Path, *args: object, **kwargs: object) -> None:
-        raise ToolError("decoding audio failed (exit 1)", path=film, stderr_tail="boom at 0x1", returncode=1)
-
-    monkeypatch.setattr(vad, "stream_pcm", fails)
+    # Workers are spawned, not forked: what runs in them is swapped by name (spawn_workers).
+    monkeypatch.setattr(vad, "_worker", spawn_workers.decoder_fails)
     with pytest.raises(ToolError) as err:
         vad.detect_film_speech(speech_m4a, choice, **run)  # type: ignore[arg-type]
     assert err.value.stderr_tail == "boom at 0x1" and err.value.returncode == 1
 
-    monkeypatch.setattr(vad, "stream_pcm", lambda *a, **k: os._exit(9))
+    monkeypatch.setattr(vad, "_worker", spawn_workers.dies)
     with pytest.raises(ToolError, match="died"):
         vad.detect_film_speech(speech_m4a, choice, **run)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(vad, "stream_pcm", lambda *a, **k: time.sleep(60))
+    monkeypatch.setattr(vad, "_worker", spawn_workers.hangs)
     monkeypatch.setattr(vad, "WORKER_GRACE_S", 0.5)
     started = time.monotonic()
     with pytest.raises(ToolError, match="timed out"):
