@@ -14,6 +14,11 @@ exists to avoid (measured on ffmpeg 5.1 and 9.0, pinned by tests):
   short when the next one starts. Overlaps are reported before muxing.
 * ffmpeg exits 0 on some broken outputs, so the result is probed and its subtitle packets
   counted (``media.verify``) before it is renamed into place.
+* ffmpeg re-bases each input to its own container start, which releases compute
+  differently (5.1 counts AAC priming in Matroska, later ones do not), so a cue could land
+  21-64 ms off the picture on one build and not another. Subtitle time 0 is the film's
+  first video frame: the film is read with ``-copyts`` and shifted by exactly its first
+  frame's time, the subtitle inputs are not shifted.
 
 The command is a plain argument list run through ``media.runner`` (no ffmpeg-python: per-
 stream ``-metadata:s:s:N`` / ``-disposition:s:N`` options in a fixed order are clearer as
@@ -105,9 +110,23 @@ def _codec_for(stream: SubtitleStream, container: Container) -> tuple[str, str]:
     return ("ass", "ass") if stream.is_ass else ("srt", "subrip")
 
 
-def mux_command(film: Path, subs: Sequence[SubtitleStream], output: Path, container: Container) -> list[str]:
-    """The ffmpeg arguments (after ``ffmpeg -hide_banner -nostdin``) for one mux."""
-    args: list[str] = ["-i", file_arg(film)]
+def mux_command(
+    film: Path,
+    subs: Sequence[SubtitleStream],
+    output: Path,
+    container: Container,
+    *,
+    video_start_ms: int | None = None,
+) -> list[str]:
+    """The ffmpeg arguments (after ``ffmpeg -hide_banner -nostdin``) for one mux.
+
+    ``video_start_ms`` (the film's first frame on its own clock) puts that frame at the
+    subtitles' time 0 whatever the ffmpeg release; ``None`` leaves ffmpeg's own re-basing.
+    """
+    args: list[str] = []
+    if video_start_ms is not None:
+        args += ["-copyts", "-itsoffset", f"{-video_start_ms / 1000:.3f}"]
+    args += ["-i", file_arg(film)]
     for sub in subs:
         # Subtitle files are plain UTF-8 by construction; saying so stops ffmpeg guessing.
         args += ["-sub_charenc", "UTF-8", "-i", file_arg(sub.path)]
@@ -212,7 +231,7 @@ def mux(
             on_progress(block, info.duration_ms)
 
     with atomic_path(output) as tmp:
-        args = mux_command(film, subs, tmp, container)
+        args = mux_command(film, subs, tmp, container, video_start_ms=info.video_start_ms)
         done = ffmpeg_streaming(args, timeout=_timeout_for(film), what="muxing", on_line=on_line, path=output)
         result = verify_output(tmp, expectation_for(info, subs, container), shown_as=output)
     log.info("muxed %d subtitle track(s) into %s", len(subs), output)

@@ -3,9 +3,9 @@
 Two back-ends give the same ``MediaInfo`` (as PySceneDetect puts OpenCV and PyAV behind
 one ``VideoStream``):
 
-* **ffprobe JSON** when an ``ffprobe`` binary is available (``$SUBPIPE_FFPROBE``, then
-  ``PATH``, then beside the discovered ffmpeg). It is the reference tool users and bug
-  reports speak in.
+* **ffprobe JSON** when the chosen ffmpeg's own ffprobe is available (``$SUBPIPE_FFPROBE``
+  or beside that ffmpeg, same version: ``media.ffmpeg.find_ffprobe``). It is the reference
+  tool users and bug reports speak in.
 * **PyAV** otherwise, which is the case wherever ffmpeg comes from the imageio-ffmpeg
   wheel (it ships no ffprobe). PyAV's wheels bundle the same libavformat/libavcodec that
   ffprobe is a thin front-end to, so it reads the same fields (``r_frame_rate``,
@@ -16,25 +16,40 @@ one ``VideoStream``):
 Both back-ends derive every value the same way (codec descriptor names such as
 ``subrip``/``dvd_subtitle``, durations from ``duration_ts × time_base``, Matroska's
 ``DURATION`` statistics tag as fallback), so tests can compare them field by field.
+
+Where libavformat releases disagree, one reading is chosen on purpose:
+
+* ``duration_ms`` is the playable length from the start: the latest stream end minus the
+  start. libavformat 59 (ffmpeg 5.1) gives an MP4 with an edit-list lead (a film exported
+  to start at 01:00:00) the movie header's length *including* the empty lead (4 s for
+  1 s of video starting at 3 s); 6.0 and later give 1 s. Stream starts and lengths agree.
+* ``video_start_ms`` is when the film's first frame is shown: subtitle times count from
+  it. The container start differs between releases by the audio encoder's priming (5.1
+  shows AAC priming in Matroska as a 21 ms earlier start, later releases hide it), the
+  first video frame does not.
+* ``variable_frame_rate``: libavformat always reports *some* rate (its guess from the
+  first frames and frames over duration); a film whose frames do not advance at one rate
+  is flagged, so frame numbers (MicroDVD) are never converted with a rate it does not have.
 """
 
 from __future__ import annotations
 
-import functools
+import dataclasses
+import itertools
 import json
 import logging
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
 from media.escape import file_arg
+from media.ffmpeg import find_ffprobe
 from media.runner import run
-from subtitles.errors import InputError, ToolError, ToolNotFound
-from subtitles.timing import fps_ratio, seconds_to_ms
+from subtitles.errors import FrameRateRequired, InputError, ToolError, ToolNotFound
+from subtitles.timing import format_fps, fps_ratio, seconds_to_ms
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +101,11 @@ class StreamInfo:
     height: int | None = None
     frame_rate: Fraction | None = None
     duration_ms: int | None = None
+    start_ms: int | None = None
     is_bitmap: bool = False
     attached_pic: bool = False
     handler_name: str | None = None
+    variable_frame_rate: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -100,6 +117,7 @@ class StreamInfo:
             "default": self.default,
             "forced": self.forced,
             "duration_ms": self.duration_ms,
+            "start_ms": self.start_ms,
         }
         if self.kind == "audio":
             data |= {"channels": self.channels, "sample_rate": self.sample_rate}
@@ -108,6 +126,7 @@ class StreamInfo:
                 "width": self.width,
                 "height": self.height,
                 "frame_rate": _fraction_text(self.frame_rate),
+                "variable_frame_rate": self.variable_frame_rate,
                 "attached_pic": self.attached_pic,
             }
         if self.kind == "subtitle":
@@ -121,6 +140,8 @@ class StreamInfo:
 class MediaInfo:
     """A probed file. ``frame_rate`` is that of the default (else first) real video stream.
 
+    ``variable_frame_rate`` says that stream's frames do not advance at one rate:
+    ``frame_rate`` is then only their average (see :meth:`exact_frame_rate`).
     ``backend`` says which back-end produced it and is left out of equality, so the two
     back-ends' results compare equal when they agree on the content.
     """
@@ -132,6 +153,36 @@ class MediaInfo:
     frame_rate: Fraction | None
     streams: tuple[StreamInfo, ...]
     backend: str = field(default="", compare=False)
+    variable_frame_rate: bool = False
+
+    @property
+    def film_video(self) -> StreamInfo | None:
+        """The video stream a player shows: the default real video stream, else the first."""
+        videos = self.video
+        return next((s for s in videos if s.default), videos[0] if videos else None)
+
+    @property
+    def video_start_ms(self) -> int | None:
+        """When the film's first frame is shown, on the container's clock (``None``: no
+        video, or unknown). Subtitle times count from this frame."""
+        chosen = self.film_video
+        return chosen.start_ms if chosen is not None else None
+
+    def exact_frame_rate(self) -> Fraction:
+        """The rate to turn frame numbers into times; ``FrameRateRequired`` (exit 2) when the
+        film has no video or a variable frame rate (no single rate converts it exactly)."""
+        if self.frame_rate is None:
+            raise FrameRateRequired(
+                "the film has no video frame rate to count MicroDVD frames with; give --fps", path=self.path
+            )
+        if self.variable_frame_rate:
+            raise FrameRateRequired(
+                f"the film has a variable frame rate (average {format_fps(self.frame_rate)} fps): "
+                "frame numbers (MicroDVD) cannot be converted to its times exactly; give the rate "
+                "the file was made for with --fps",
+                path=self.path,
+            )
+        return self.frame_rate
 
     def of_kind(self, kind: StreamKind) -> tuple[StreamInfo, ...]:
         return tuple(s for s in self.streams if s.kind == kind)
@@ -156,6 +207,8 @@ class MediaInfo:
             "duration_ms": self.duration_ms,
             "start_ms": self.start_ms,
             "frame_rate": _fraction_text(self.frame_rate),
+            "variable_frame_rate": self.variable_frame_rate,
+            "video_start_ms": self.video_start_ms,
             "backend": self.backend,
             "streams": [s.to_json() for s in self.streams],
         }
@@ -169,7 +222,17 @@ _RATE = {"type": ["string", "null"], "pattern": "^[0-9]+/[0-9]+$"}
 MEDIA_INFO_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
-    "required": ["path", "format", "duration_ms", "start_ms", "frame_rate", "backend", "streams"],
+    "required": [
+        "path",
+        "format",
+        "duration_ms",
+        "start_ms",
+        "frame_rate",
+        "variable_frame_rate",
+        "video_start_ms",
+        "backend",
+        "streams",
+    ],
     "additionalProperties": False,
     "properties": {
         "path": {"type": "string"},
@@ -177,6 +240,8 @@ MEDIA_INFO_SCHEMA: dict[str, Any] = {
         "duration_ms": _NULLABLE_INT,
         "start_ms": {"type": "integer"},
         "frame_rate": _RATE,
+        "variable_frame_rate": {"type": "boolean"},
+        "video_start_ms": _NULLABLE_INT,
         "backend": {"enum": ["ffprobe", "pyav"]},
         "streams": {
             "type": "array",
@@ -191,6 +256,7 @@ MEDIA_INFO_SCHEMA: dict[str, Any] = {
                     "default",
                     "forced",
                     "duration_ms",
+                    "start_ms",
                 ],
                 "additionalProperties": False,
                 "properties": {
@@ -202,11 +268,13 @@ MEDIA_INFO_SCHEMA: dict[str, Any] = {
                     "default": {"type": "boolean"},
                     "forced": {"type": "boolean"},
                     "duration_ms": _NULLABLE_INT,
+                    "start_ms": _NULLABLE_INT,
                     "channels": _NULLABLE_INT,
                     "sample_rate": _NULLABLE_INT,
                     "width": _NULLABLE_INT,
                     "height": _NULLABLE_INT,
                     "frame_rate": _RATE,
+                    "variable_frame_rate": {"type": "boolean"},
                     "attached_pic": {"type": "boolean"},
                     "is_bitmap": {"type": "boolean"},
                     "handler_name": {"type": "string"},
@@ -290,6 +358,7 @@ def _make_stream(
     avg_frame_rate: Fraction | None,
     duration_ts: int | None,
     time_base: Fraction | None,
+    start_ts: int | None,
 ) -> StreamInfo:
     stream_kind: StreamKind = kind if kind in _KINDS else "data"  # type: ignore[assignment]
     is_video = stream_kind == "video"
@@ -308,39 +377,117 @@ def _make_stream(
         height=height if is_video and height else None,
         frame_rate=choose_frame_rate(r_frame_rate, avg_frame_rate) if is_video else None,
         duration_ms=_stream_duration_ms(duration_ts, time_base, tags),
+        start_ms=seconds_to_ms(start_ts * time_base) if start_ts is not None and time_base else None,
         is_bitmap=stream_kind == "subtitle" and codec in BITMAP_SUBTITLE_CODECS,
         attached_pic=disposition.get("attached_pic", False),
         handler_name=_tag(tags, "handler_name"),
     )
 
 
-def _film_frame_rate(streams: tuple[StreamInfo, ...]) -> Fraction | None:
-    videos = [s for s in streams if s.kind == "video" and not s.attached_pic]
-    chosen = next((s for s in videos if s.default), videos[0] if videos else None)
-    return chosen.frame_rate if chosen else None
+def _stream_end(start_ts: int | None, duration_ts: int | None, time_base: Fraction | None) -> Fraction | None:
+    """Where a stream ends on the container clock (s), when its start and length are exact."""
+    if start_ts is None or duration_ts is None or duration_ts <= 0 or not time_base:
+        return None
+    return (start_ts + duration_ts) * time_base
+
+
+def _media_info(
+    path: Path,
+    *,
+    format_name: str,
+    format_duration_ms: int | None,
+    start: Fraction | None,
+    streams: list[StreamInfo],
+    ends: list[Fraction | None],
+    backend: str,
+) -> MediaInfo:
+    """The one assembly of a ``MediaInfo`` both back-ends go through (see the module notes)."""
+    start_ms = seconds_to_ms(start) if start is not None else 0
+    known = [e for e in ends if e is not None]
+    # The length from the start to the last stream end, where streams say exactly (MP4, TS):
+    # libavformat 59 gives an MP4 edit list's empty lead as part of the format duration.
+    duration_ms = seconds_to_ms(max(known) - (start or 0)) if known else format_duration_ms
+    infos = tuple(streams)
+    info = MediaInfo(
+        path=path,
+        format_name=format_name,
+        duration_ms=duration_ms,
+        start_ms=start_ms,
+        frame_rate=None,
+        streams=infos,
+        backend=backend,
+    )
+    film = info.film_video
+    if film is None:
+        return info
+    variable = film.frame_rate is not None and frames_are_irregular(path, film.index, film.frame_rate)
+    if variable:
+        infos = tuple(dataclasses.replace(s, variable_frame_rate=True) if s is film else s for s in infos)
+    return dataclasses.replace(info, frame_rate=film.frame_rate, streams=infos, variable_frame_rate=variable)
+
+
+#: Video packets read per sample window to tell a constant from a variable frame rate.
+VFR_SAMPLE_PACKETS = 240
+#: Packets at the end of a window left out: with B-frames, frames shown in the window
+#: may still be on their way (decode order), which would look like a gap.
+_REORDER_SLACK = 16
+#: A film longer than this also gets a sample window in its middle.
+_SECOND_WINDOW_S = 60
+
+
+def frames_are_irregular(path: Path, index: int, rate: Fraction) -> bool:
+    """Whether the frames of video stream ``index`` do not advance at one constant ``rate``.
+
+    Reads (demuxes, no decoding) the presentation times of up to ``VFR_SAMPLE_PACKETS``
+    packets at the start, and in the middle of a long film. Irregular: two or more frame
+    intervals off the typical one by more than the clock's rounding (1.5 ticks, as
+    Matroska's 1 ms clock gives 23.976 fps as 41/42 ms) and 0.5 %, or the sampled frames'
+    mean rate more than 1 % from ``rate`` (libavformat's rate then describes other parts
+    of the film). Unreadable packets count as regular: the probe itself succeeded.
+    """
+    import av
+
+    windows: list[list[int]] = []
+    try:
+        with av.open(file_arg(path), metadata_errors="replace") as container:
+            stream = container.streams[index]
+            time_base = stream.time_base
+            seeks: list[int | None] = [None]
+            if container.duration and container.duration > _SECOND_WINDOW_S * 1_000_000:
+                seeks.append((container.start_time or 0) + container.duration // 2)
+            for seek in seeks:
+                if seek is not None:
+                    container.seek(seek)
+                pts: list[int] = []
+                for packet in container.demux(stream):
+                    if packet.pts is not None:
+                        pts.append(packet.pts)
+                    if len(pts) >= VFR_SAMPLE_PACKETS:
+                        break
+                windows.append(pts)
+    except (av.error.FFmpegError, IndexError) as exc:
+        log.debug("frame timing sample of %s unreadable: %s", path, exc)
+        return False
+    if not time_base:
+        return False
+    for pts in windows:
+        ordered = sorted(pts)
+        if len(ordered) > 2 * _REORDER_SLACK + 10:
+            ordered = ordered[:-_REORDER_SLACK]
+        deltas = [b - a for a, b in itertools.pairwise(ordered)]
+        if len(deltas) < 10:
+            continue
+        typical = sorted(deltas)[len(deltas) // 2]
+        slack = max(Fraction(3, 2), Fraction(typical) / 200)
+        if sum(1 for d in deltas if abs(d - typical) > slack) >= 2:
+            return True
+        mean_rate = len(deltas) / ((ordered[-1] - ordered[0]) * time_base)
+        if abs(mean_rate - rate) > rate / 100:
+            return True
+    return False
 
 
 # -- ffprobe back-end -----------------------------------------------------------------------
-
-
-@functools.cache
-def find_ffprobe() -> Path | None:
-    """An ffprobe to use, or ``None``: ``$SUBPIPE_FFPROBE``, ``PATH``, beside ffmpeg."""
-    env = os.environ.get("SUBPIPE_FFPROBE")
-    if env:
-        if Path(env).is_file() and os.access(env, os.X_OK):
-            return Path(env)
-        log.warning("SUBPIPE_FFPROBE=%s is not an executable file; ignoring it", env)
-    found = shutil.which("ffprobe")
-    if found:
-        return Path(found)
-    try:
-        from media.ffmpeg import find_ffmpeg
-
-        beside = find_ffmpeg().path.with_name("ffprobe")
-    except ToolNotFound:
-        return None
-    return beside if beside.is_file() and os.access(beside, os.X_OK) else None
 
 
 def _ratio(text: Any) -> Fraction | None:
@@ -361,21 +508,30 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _seconds_ms(value: Any) -> int | None:
+def _seconds(value: Any) -> Fraction | None:
     if value in (None, "", "N/A"):
         return None
     try:
-        return seconds_to_ms(Fraction(str(value)))
+        return Fraction(str(value))
     except (ValueError, ZeroDivisionError):
         return None
+
+
+def _seconds_ms(value: Any) -> int | None:
+    seconds = _seconds(value)
+    return seconds_to_ms(seconds) if seconds is not None else None
 
 
 def parse_ffprobe_json(data: dict[str, Any], path: str | Path) -> MediaInfo:
     """``ffprobe -print_format json -show_format -show_streams`` output as ``MediaInfo``."""
     fmt = data.get("format") or {}
     streams = []
+    ends = []
     for raw in data.get("streams") or []:
         disposition = {k: bool(v) for k, v in (raw.get("disposition") or {}).items()}
+        time_base = _ratio(raw.get("time_base"))
+        start_ts = _int(raw.get("start_pts"))
+        ends.append(_stream_end(start_ts, _int(raw.get("duration_ts")), time_base))
         streams.append(
             _make_stream(
                 index=int(raw["index"]),
@@ -390,17 +546,17 @@ def parse_ffprobe_json(data: dict[str, Any], path: str | Path) -> MediaInfo:
                 r_frame_rate=_ratio(raw.get("r_frame_rate")),
                 avg_frame_rate=_ratio(raw.get("avg_frame_rate")),
                 duration_ts=_int(raw.get("duration_ts")),
-                time_base=_ratio(raw.get("time_base")),
+                time_base=time_base,
+                start_ts=start_ts,
             )
         )
-    infos = tuple(streams)
-    return MediaInfo(
-        path=Path(path),
+    return _media_info(
+        Path(path),
         format_name=str(fmt.get("format_name") or "unknown"),
-        duration_ms=_seconds_ms(fmt.get("duration")),
-        start_ms=_seconds_ms(fmt.get("start_time")) or 0,
-        frame_rate=_film_frame_rate(infos),
-        streams=infos,
+        format_duration_ms=_seconds_ms(fmt.get("duration")),
+        start=_seconds(fmt.get("start_time")),
+        streams=streams,
+        ends=ends,
         backend="ffprobe",
     )
 
@@ -422,9 +578,10 @@ def probe_ffprobe(path: str | Path, ffprobe: Path, *, timeout: float = PROBE_TIM
     except ToolError as exc:
         if exc.returncode is None:  # timed out or could not start: a tool problem, not the file's
             raise
-        raise InputError(
-            f"not a media file ffmpeg can read ({_last_line(exc.stderr_tail)})", path=target
-        ) from None
+        reason = _last_line(exc.stderr_tail)
+        for name in (file_arg(target), str(target)):  # ffprobe prefixes the input's name
+            reason = reason.removeprefix(f"{name}: ")
+        raise InputError(f"not a media file ffmpeg can read ({reason})", path=target) from None
     try:
         data = json.loads(done.stdout.decode("utf-8", "replace"))
     except json.JSONDecodeError as exc:
@@ -454,18 +611,20 @@ def probe_pyav(path: str | Path, *, timeout: float = PROBE_TIMEOUT_S) -> MediaIn
     except av.error.FFmpegError as exc:
         raise InputError(f"not a media file ffmpeg can read ({exc.strerror})", path=target) from None
     with container:
-        streams = tuple(_pyav_stream(s) for s in container.streams)
+        streams = [_pyav_stream(s) for s in container.streams]
+        ends = [_stream_end(s.start_time, s.duration, s.time_base) for s in container.streams]
         duration = container.duration  # AV_TIME_BASE (µs) or None
         start = container.start_time
-        return MediaInfo(
-            path=target,
-            format_name=container.format.name,
-            duration_ms=seconds_to_ms(Fraction(duration, 1_000_000)) if duration is not None else None,
-            start_ms=seconds_to_ms(Fraction(start, 1_000_000)) if start is not None else 0,
-            frame_rate=_film_frame_rate(streams),
-            streams=streams,
-            backend="pyav",
-        )
+        format_name = container.format.name
+    return _media_info(
+        target,
+        format_name=format_name,
+        format_duration_ms=seconds_to_ms(Fraction(duration, 1_000_000)) if duration is not None else None,
+        start=Fraction(start, 1_000_000) if start is not None else None,
+        streams=streams,
+        ends=ends,
+        backend="pyav",
+    )
 
 
 def _pyav_stream(stream: Any) -> StreamInfo:
@@ -501,6 +660,7 @@ def _pyav_stream(stream: Any) -> StreamInfo:
         avg_frame_rate=stream.average_rate if is_video else None,
         duration_ts=stream.duration,
         time_base=stream.time_base,
+        start_ts=stream.start_time,
     )
 
 
@@ -528,6 +688,9 @@ def probe(path: str | Path, *, backend: Literal["auto", "ffprobe", "pyav"] = "au
     ffprobe = find_ffprobe()
     if backend == "ffprobe":
         if ffprobe is None:
-            raise ToolNotFound("no ffprobe found (set SUBPIPE_FFPROBE or put ffprobe on PATH)", path=path)
+            raise ToolNotFound(
+                "no ffprobe of the chosen ffmpeg's build (put it beside ffmpeg or set SUBPIPE_FFPROBE)",
+                path=path,
+            )
         return probe_ffprobe(path, ffprobe)
     return probe_ffprobe(path, ffprobe) if ffprobe is not None else probe_pyav(path)

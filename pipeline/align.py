@@ -45,7 +45,7 @@ from subtitles.align import (
     signal_from_intervals,
 )
 from subtitles.atomic import refuse_overwrite_of_inputs
-from subtitles.errors import UsageError
+from subtitles.errors import FrameRateRequired, UsageError
 from subtitles.language import Language
 from subtitles.model import Track
 
@@ -241,8 +241,14 @@ def align_files(
         from media.probe import probe
 
         info = probe(film)
-    film_fps = info.frame_rate if info is not None else None
-    tracks = [load_track(s, fps=fps, film_fps=film_fps) for s in subs]
+    # A variable-rate film has no rate that turns frame numbers into its times.
+    film_fps = info.frame_rate if info is not None and not info.variable_frame_rate else None
+    try:
+        tracks = [load_track(s, fps=fps, film_fps=film_fps) for s in subs]
+    except FrameRateRequired:
+        if info is not None and info.variable_frame_rate:
+            info.exact_frame_rate()  # raises with the film's own reason
+        raise
     outputs = [output_path(s, t, output=output, out_dir=out_dir) for s, t in zip(subs, tracks, strict=True)]
     for out in outputs:
         refuse_overwrite_of_inputs(out, inputs)

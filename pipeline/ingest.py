@@ -35,12 +35,8 @@ class FilmRate:
         return self._info
 
     def rate(self) -> Fraction:
-        rate = self.info().frame_rate
-        if rate is None:
-            raise FrameRateRequired(
-                "the film has no video frame rate to count MicroDVD frames with; give --fps", path=self.film
-            )
-        return rate
+        """The film's exact rate; ``FrameRateRequired`` without video or with a variable rate."""
+        return self.info().exact_frame_rate()
 
 
 def _film_rate(film: str | Path | FilmRate | None) -> FilmRate | None:

@@ -8,6 +8,7 @@ and the exit code is 2 (an unreadable input outranks content errors, exit code 1
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -21,6 +22,8 @@ from subtitles.model import Track
 from subtitles.qc import Context, Finding, Overrides, ProfileSource, Severity, build_profile, validate_tracks
 from subtitles.qc.rules.language import effective_language
 from subtitles.timing import format_fps
+
+log = logging.getLogger(__name__)
 
 #: Version of the JSON document below; bump on any incompatible change.
 SCHEMA_VERSION = 1
@@ -157,10 +160,15 @@ def build_context(options: ValidateOptions) -> Context:
             "no video stream: --film wants the film itself (the frame rate and length come from it)",
             path=options.film,
         )
+    if info.variable_frame_rate and options.fps is None:
+        log.warning(
+            "%s: variable frame rate (average %s fps): frame-based checks and MicroDVD files need --fps",
+            options.film, format_fps(info.frame_rate) if info.frame_rate else "?",
+        )  # fmt: skip
     return Context.build(
         fps=options.fps,
         film_path=options.film,
-        film_fps=info.frame_rate,
+        film_fps=None if info.variable_frame_rate else info.frame_rate,
         film_duration_ms=info.duration_ms,
         film_start_ms=info.start_ms,
         font=options.font,

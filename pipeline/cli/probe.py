@@ -22,7 +22,8 @@ def _stream_line(s: StreamInfo) -> str:
         if s.width and s.height:
             parts.append(f"{s.width}x{s.height}")
         if s.frame_rate is not None:
-            parts.append(f"{format_fps(s.frame_rate)} fps")
+            vfr = "variable, average " if s.variable_frame_rate else ""
+            parts.append(f"{vfr}{format_fps(s.frame_rate)} fps")
         if s.attached_pic:
             parts.append("cover picture")
     if s.kind == "audio":
@@ -44,6 +45,15 @@ def _stream_line(s: StreamInfo) -> str:
     return "  " + "  ".join(parts)
 
 
+def _rate_text(info: MediaInfo) -> str:
+    if info.frame_rate is None:
+        return "none (no video)"
+    if info.variable_frame_rate:
+        # Never printed as if exact: frame numbers cannot be converted with it.
+        return f"variable (VFR), average {format_fps(info.frame_rate)}"
+    return format_fps(info.frame_rate)
+
+
 def format_info(info: MediaInfo) -> str:
     """The human-readable report ``subpipe probe`` prints."""
     lines = [
@@ -51,7 +61,8 @@ def format_info(info: MediaInfo) -> str:
         f"  format:     {info.format_name}",
         f"  duration:   {format_ms(info.duration_ms) if info.duration_ms is not None else 'unknown'}",
         f"  start:      {format_ms(info.start_ms)}",
-        f"  frame rate: {format_fps(info.frame_rate) if info.frame_rate is not None else 'none (no video)'}",
+        f"  first frame: {format_ms(info.video_start_ms) if info.video_start_ms is not None else '-'}",
+        f"  frame rate: {_rate_text(info)}",
         f"  streams:    {len(info.streams)}",
     ]
     lines += [_stream_line(s) for s in info.streams]
@@ -65,8 +76,9 @@ def command(film: Path, as_json: bool) -> None:
     """Show a film's duration, exact frame rate, start time and streams.
 
     The frame rate is exact (24000/1001, not 23.976): give it to frame-based subtitle
-    formats (MicroDVD) and to alignment. Bitmap subtitle tracks (DVD/Blu-ray) are marked:
-    they cannot be read as text.
+    formats (MicroDVD) and to alignment. A film whose frames do not advance at one rate is
+    reported as variable (VFR) with its average, which is not exact. Bitmap subtitle
+    tracks (DVD/Blu-ray) are marked: they cannot be read as text.
 
     \b
     Example:
@@ -76,11 +88,13 @@ def command(film: Path, as_json: bool) -> None:
     \b
     JSON (--json; full JSON Schema: media.probe.MEDIA_INFO_SCHEMA):
       {"path": str, "format": str, "duration_ms": int|null, "start_ms": int,
-       "frame_rate": "num/den"|null, "backend": "ffprobe"|"pyav",
+       "frame_rate": "num/den"|null (the average when variable), "variable_frame_rate": bool,
+       "video_start_ms": int|null (the first frame: subtitle time 0), "backend": "ffprobe"|"pyav",
        "streams": [{"index": int, "kind": "video"|"audio"|"subtitle"|"data"|"attachment",
                     "codec": str, "language": str|null, "title": str|null,
-                    "default": bool, "forced": bool, "duration_ms": int|null,
+                    "default": bool, "forced": bool, "duration_ms": int|null, "start_ms": int|null,
                     video: "width", "height": int, "frame_rate": "num/den"|null,
+                           "variable_frame_rate": bool,
                            "attached_pic": bool,
                     audio: "channels", "sample_rate": int,
                     subtitle: "is_bitmap": bool,

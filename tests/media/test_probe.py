@@ -12,18 +12,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from media.ffmpeg import find_ffmpeg, find_ffprobe
 from media.probe import (
     MediaInfo,
     StreamInfo,
     choose_frame_rate,
-    find_ffprobe,
     parse_ffprobe_json,
     parse_mkv_duration_tag,
     probe,
     probe_pyav,
 )
 from media.testmedia import make_audio, make_film
-from subtitles.errors import InputError
+from subtitles.errors import FrameRateRequired, InputError
 
 pytestmark = pytest.mark.media
 
@@ -32,9 +32,10 @@ pytestmark = pytest.mark.media
 # where stream durations exist only as the DURATION statistics tag (video) or duration_ts.
 POPEYE_JSON = """{"streams": [{"index": 0, "codec_name": "hevc", "codec_type": "video", "width": 720,
 "height": 478, "r_frame_rate": "30000/1001", "avg_frame_rate": "30000/1001", "time_base": "1/1000",
-"disposition": {"default": 1, "forced": 0, "attached_pic": 0}, "tags": {"DURATION": "00:01:00.060000000"}},
+"start_pts": 0, "start_time": "0.000000", "disposition": {"default": 1, "forced": 0, "attached_pic": 0},
+"tags": {"DURATION": "00:01:00.060000000"}},
 {"index": 1, "codec_name": "dvd_subtitle", "codec_type": "subtitle", "width": 720, "height": 480,
-"r_frame_rate": "0/0", "avg_frame_rate": "0/0", "time_base": "1/1000", "duration_ts": 64988,
+"r_frame_rate": "0/0", "avg_frame_rate": "0/0", "time_base": "1/1000", "start_pts": 0, "duration_ts": 64988,
 "duration": "64.988000", "disposition": {"default": 0, "forced": 0, "attached_pic": 0},
 "tags": {"language": "eng", "DURATION": "00:01:04.988000000"}}], "format": {"filename":
 "showorder_popeye_T00-1_vobsub.mkv", "nb_streams": 2, "format_name": "matroska,webm",
@@ -82,16 +83,17 @@ def test_ffprobe_json_bitmap_mkv() -> None:
         streams=(
             StreamInfo(
                 index=0, kind="video", codec="hevc", default=True, width=720, height=478,
-                frame_rate=Fraction(30000, 1001), duration_ms=60060,
+                frame_rate=Fraction(30000, 1001), duration_ms=60060, start_ms=0,
             ),
             StreamInfo(
                 index=1, kind="subtitle", codec="dvd_subtitle", language="eng", default=False,
-                duration_ms=64988, is_bitmap=True,
+                duration_ms=64988, start_ms=0, is_bitmap=True,
             ),
         ),
     )  # fmt: skip
     assert info.backend == "ffprobe"
     assert [s.index for s in info.video] == [0] and info.audio == ()
+    assert info.video_start_ms == 0 and not info.variable_frame_rate
 
 
 def test_ffprobe_json_mp4_with_und_text_track() -> None:
@@ -161,7 +163,8 @@ def test_mkv_duration_tag() -> None:
 def test_exact_frame_rate(tmp_path: Path, fps: Fraction, suffix: str) -> None:
     film = make_film(tmp_path / f"f{suffix}", duration_s=1, fps=fps, audio_codec="aac")
     info = probe_pyav(film)
-    assert info.frame_rate == fps
+    assert info.frame_rate == fps and not info.variable_frame_rate
+    assert info.exact_frame_rate() == fps
     assert type(info.frame_rate) is Fraction
     assert info.video[0].frame_rate == fps
     assert (info.video[0].width, info.video[0].height) == (160, 90)
@@ -233,21 +236,122 @@ def test_directory_and_fifo_are_refused_without_blocking(tmp_path: Path) -> None
         probe(fifo)  # opening a FIFO with no writer would block forever
 
 
-# -- both back-ends agree (needs ffprobe; this machine and CI have none) ------------------------------
+# -- both back-ends agree, and ffprobe is the chosen ffmpeg's own ---------------------------------
+
+
+def _agree(a: MediaInfo, b: MediaInfo, film: Path) -> None:
+    """Equal but for where the audio's encoder priming starts: libavformat 59 (ffmpeg 5.1)
+    shows Matroska's AAC/Opus priming as an earlier audio and container start, 60+ hides
+    it (at most one 1024-sample frame: 21 ms at 48 kHz). The first frame never differs."""
+    assert abs(a.start_ms - b.start_ms) <= 22, film
+    assert a.video_start_ms == b.video_start_ms, film
+    for x, y in zip(a.streams, b.streams, strict=True):
+        if x.kind == "audio" and x.start_ms is not None and y.start_ms is not None:
+            assert abs(x.start_ms - y.start_ms) <= 22, film
+            y = dataclasses.replace(y, start_ms=x.start_ms)
+        assert x == y, film
+    rest_a, rest_b = (dataclasses.replace(i, start_ms=0, streams=()) for i in (a, b))
+    assert rest_a == rest_b, film
 
 
 def test_ffprobe_and_pyav_agree(tmp_path: Path, film_mp4: Path, film_mkv: Path) -> None:
     ffprobe = find_ffprobe()
     if ffprobe is None:
-        pytest.skip("no ffprobe on PATH or in $SUBPIPE_FFPROBE: only the PyAV back-end can run here")
+        pytest.skip(f"no ffprobe beside {find_ffmpeg().path}: only the PyAV back-end can run here")
     late = make_film(tmp_path / "late.mp4", duration_s=1, start_time_s=3, audio=None)
-    for film in (film_mp4, film_mkv, late):
+    opus = make_film(tmp_path / "late.mkv", duration_s=1, start_time_s=3, audio_codec="libopus")
+    for film in (film_mp4, film_mkv, late, opus):
         a, b = probe(film, backend="pyav"), probe(film, backend="ffprobe")
         assert (a.backend, b.backend) == ("pyav", "ffprobe")
-        # libavformat releases differ on one point only: whether AAC/Opus encoder priming
-        # in Matroska shows as a negative start (ffprobe 8.0: -21 ms; PyAV 18's 62.12: 0).
-        assert abs(a.start_ms - b.start_ms) <= 30, film
-        assert a == dataclasses.replace(b, start_ms=a.start_ms), film
+        _agree(a, b, film)
+    # An MP4 exported to start at 3 s: 1 s of picture, not the 4 s ffprobe 5.1's format reads.
+    info = probe(late)
+    assert (info.start_ms, info.video_start_ms, info.duration_ms) == (3000, 3000, 1000)
+
+
+@pytest.fixture
+def fresh_discovery(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Binary discovery is cached per process: forget it before and after the test."""
+    for name in ("SUBPIPE_FFMPEG", "SUBPIPE_FFPROBE"):
+        monkeypatch.delenv(name, raising=False)
+    find_ffmpeg.cache_clear()
+    find_ffprobe.cache_clear()
+    yield
+    find_ffmpeg.cache_clear()
+    find_ffprobe.cache_clear()
+
+
+def _fake_tool(folder: Path, name: str, version: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    tool = folder / name
+    tool.write_text(f"#!/bin/sh\necho '{name} version {version} Copyright (c) the FFmpeg developers'\n")
+    tool.chmod(0o755)
+    return tool
+
+
+@pytest.mark.usefixtures("fresh_discovery")
+def test_ffprobe_comes_from_the_chosen_ffmpegs_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ffmpeg = _fake_tool(tmp_path / "a", "ffmpeg", "7.1-test")
+    same = _fake_tool(tmp_path / "a", "ffprobe", "7.1-test")
+    monkeypatch.setenv("SUBPIPE_FFMPEG", str(ffmpeg))
+    assert find_ffmpeg().path == ffmpeg and find_ffprobe() == same
+    # another build's ffprobe beside it, or named explicitly, is never used: PyAV probes
+    _fake_tool(tmp_path / "a", "ffprobe", "5.1-other")
+    other = _fake_tool(tmp_path / "b", "ffprobe", "6.0-other")
+    monkeypatch.setenv("SUBPIPE_FFPROBE", str(other))
+    find_ffprobe.cache_clear()
+    assert find_ffprobe() is None
+    assert "6.0-other" in caplog.text and "5.1-other" in caplog.text
+    # a same-build ffprobe named explicitly is used
+    monkeypatch.setenv("SUBPIPE_FFPROBE", str(_fake_tool(tmp_path / "c", "ffprobe", "7.1-test")))
+    find_ffprobe.cache_clear()
+    assert find_ffprobe() == tmp_path / "c" / "ffprobe"
+
+
+@pytest.mark.usefixtures("fresh_discovery")
+def test_an_ffmpeg_without_its_ffprobe_probes_with_pyav(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, film_mp4: Path
+) -> None:
+    """The bundled static ffmpeg has no ffprobe: an ffprobe on PATH (Debian's 5.1 beside a
+    bundled 9.x) must not stand in for it."""
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    bundled = Path(imageio_ffmpeg.get_ffmpeg_exe())
+    assert not (bundled.parent / "ffprobe").exists()
+    monkeypatch.setenv("SUBPIPE_FFMPEG", str(bundled))
+    on_path = _fake_tool(tmp_path / "path", "ffprobe", "0.1")
+    monkeypatch.setenv("PATH", f"{on_path.parent}:{os.environ['PATH']}")
+    assert find_ffmpeg().path == bundled and find_ffprobe() is None
+    assert probe(film_mp4).backend == "pyav"
+
+
+# -- variable frame rate ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_variable_frame_rate_is_detected(tmp_path: Path, suffix: str) -> None:
+    """One second at 25 fps, then frames 80 ms apart: libavformat reports a rate (25 for
+    Matroska, 1875/124 for MP4) that no stretch of the film has."""
+    film = make_film(
+        tmp_path / f"vfr{suffix}", duration_s=3, fps=25, audio=None,
+        extra_args=["-vf", r"setpts=if(lt(N\,25)\,N\,25+(N-25)*2)/25/TB", "-fps_mode", "vfr"],
+    )  # fmt: skip
+    info = probe(film)
+    assert info.variable_frame_rate and info.video[0].variable_frame_rate
+    assert info.to_json()["variable_frame_rate"] is True
+    with pytest.raises(FrameRateRequired, match="variable frame rate"):
+        info.exact_frame_rate()
+    assert probe(film, backend="pyav").variable_frame_rate
+
+
+def test_constant_rates_are_not_variable(tmp_path: Path, film_mp4: Path, film_mkv: Path) -> None:
+    """Matroska's 1 ms clock gives 23.976 fps as 41/42 ms frames: still constant."""
+    mkv = make_film(tmp_path / "ntsc.mkv", duration_s=4, fps=Fraction(24000, 1001), audio=None)
+    for film in (film_mp4, film_mkv, mkv):
+        info = probe(film)
+        assert not info.variable_frame_rate, film
+        assert info.exact_frame_rate() == info.frame_rate
 
 
 # -- the shared corpus ---------------------------------------------------------------------------------
