@@ -156,20 +156,25 @@ def test_an8_cue_is_drawn_at_the_top(film: Path, tmp_path: Path) -> None:
     assert bottom["bottom"] > 30 and bottom["top"] == 0
 
 
+STYLE_FORMAT = (
+    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+    "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, "
+    "MarginL, MarginR, MarginV, Encoding"
+)
 ASS = """[Script Info]
 ScriptType: v4.00+
 PlayResX: 640
 PlayResY: 360
 
 [V4+ Styles]
-Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+{STYLE_FORMAT}
 Style: Sign,DejaVu Sans,48,&H000000FF,&H000000FF,&H00000000,&H00000000,1,0,0,0,100,100,0,0,1,2,0,8,10,10,20,1
 
 [Events]
 Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
 Dialogue: 0,0:00:00.20,0:00:01.20,Sign,,0,0,0,,ЗНАК
 Dialogue: 0,0:00:01.80,0:00:02.60,Sign,,0,0,0,,ZNAK
-"""
+""".replace("{STYLE_FORMAT}", STYLE_FORMAT)
 
 
 def test_ass_upload_keeps_its_own_style_unless_forced(film: Path, tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ def test_every_preset_loads_inside_title_safe() -> None:
 def test_style_file_errors_name_the_key_and_file(tmp_path: Path) -> None:
     bad = tmp_path / "house.toml"
     bad.write_text("size = 0.05\nmargin_bottom = 0.01\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="margin_bottom.*title-safe") as exc:
+    with pytest.raises(UsageError, match=r"margin_bottom.*title-safe") as exc:
         load_style(bad)
     assert exc.value.path == bad
     bad.write_text("sise = 0.05\n", encoding="utf-8")
@@ -119,20 +119,25 @@ def test_forced_style_keeps_only_basic_markup() -> None:
     assert simplify_markup("{\\blur3}plain") == "plain"
 
 
+STYLE_FORMAT = (
+    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+    "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, "
+    "MarginL, MarginR, MarginV, Encoding"
+)
 ASS = """[Script Info]
 ScriptType: v4.00+
 PlayResX: 1920
 PlayResY: 1080
 
 [V4+ Styles]
-Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+{STYLE_FORMAT}
 Style: Sign,DejaVu Sans,80,&H000000FF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,3,0,8,10,10,40,1
 
 [Events]
 Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
 Dialogue: 0,0:00:00.50,0:00:01.50,Sign,,0,0,0,,{\\pos(960,540)}Centre
 Dialogue: 0,0:00:02.00,0:00:02.80,Sign,,0,0,0,,{\\pos(100,540)}Far left
-"""
+""".replace("{STYLE_FORMAT}", STYLE_FORMAT)
 
 
 def test_upload_keeps_its_styles_and_moves_positions_into_a_crop(tmp_path: Path) -> None:
@@ -170,12 +175,12 @@ def test_cue_region_follows_alignment() -> None:
 
 def test_scan_libass_reads_font_failures_and_fallbacks() -> None:
     stderr = (
-        "[Parsed_ass_0 @ 0x1] fontselect: (DejaVu Sans, 400, 0) -> /usr/share/fonts/DejaVuSans.ttf, 0, DejaVuSans\n"
+        "[Parsed_ass_0 @ 0x1] fontselect: (DejaVu Sans, 400, 0) -> /f/DejaVuSans.ttf, 0, DejaVuSans\n"
         "[Parsed_ass_0 @ 0x1] Glyph 0x416 not found, selecting one more font for (Foo, 400, 0)\n"
-        "[Parsed_ass_0 @ 0x1] fontselect: failed to find any fallback with glyph 0x416 for font: (Foo, 400, 0)\n"
+        "[Parsed_ass_0 @ 0x1] fontselect: failed to find any fallback with glyph 0x416 for (Foo, 400, 0)\n"
     )
     report = scan_libass(stderr)
-    assert report.selected == (("DejaVu Sans", "/usr/share/fonts/DejaVuSans.ttf"),)
+    assert report.selected == (("DejaVu Sans", "/f/DejaVuSans.ttf"),)
     assert report.missing_glyphs == ("Ж",) and report.fontselect_failed and not report.invalid_utf8
     assert not scan_libass("frame=  10 fps=0.0\n").fontselect_failed
 
