@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import ffsubsync_env
-from bench.align_cases import CLASSES, Case, aeneas_case, make_cases
+from bench.align_cases import CLASSES, PRO_CLASSES, Case, aeneas_case, make_cases
 from bench.align_films import REPO, FilmSpec, build_film, script_only
 from bench.align_metrics import (
     RUN_OK_SHARE,
@@ -72,6 +72,20 @@ CONDITIONS_FULL: tuple[tuple[str, int], ...] = (
     ("babble", 5),
 )
 LANGS = ("en", "ru", "pl")
+#: Interview-dense films for the professionally timed classes: (language, bed, SNR, fps).
+DENSE_QUICK: tuple[tuple[str, str, int, str], ...] = (
+    ("en", "noise", 10, "24000/1001"),
+    ("ru", "none", 0, "25"),
+    ("pl", "music", 10, "24"),
+)
+DENSE_FULL = (
+    *DENSE_QUICK,
+    ("en", "babble", 10, "25"),
+    ("ru", "music", 5, "24000/1001"),
+    ("pl", "none", 0, "25"),
+)
+#: Shifted copies of each dense film's professional file (plus the file itself, unshifted).
+PRO_SHIFTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,14 @@ class FilmPlan:
 def plan(quick: bool, classes: tuple[str, ...]) -> list[FilmPlan]:
     """Which films, which cases on each, which tools."""
     plans: list[FilmPlan] = []
+    pro = tuple(c for c in classes if c in PRO_CLASSES)
+    if pro:
+        for i, (lang, bed, snr, fps) in enumerate(DENSE_QUICK if quick else DENSE_FULL):
+            spec = FilmSpec(lang, 10, bed, snr, seed=700 + i, video=True, dense=True, fps=fps)
+            plans.append(FilmPlan(spec, PRO_SHIFTS, 0, 0, pro, TOOLS))
+    classes = tuple(c for c in classes if c not in PRO_CLASSES)
+    if not classes:
+        return plans
     if quick:
         quick_films = (("en", "noise", 10), ("ru", "music", 10), ("pl", "babble", 10))
         for i, (lang, bed, snr) in enumerate(quick_films):
@@ -353,7 +375,7 @@ def class_table(records: Sequence[Record], classes: Sequence[str]) -> list[str]:
                 f"{'–' if cls == 'wrong' else _fmt(s.p90_ms)} | "
                 f"{within} | {s.runs_ok}/{s.runs} | {s.lost} | {s.refusals} | {s.failures} | "
                 f"{s.wall_mean_s:.2f} | {s.wall_total_s:.1f} | {s.cpu_mean_s:.2f} | {s.peak_mb:.0f} | "
-                f"{_fmt(s.moved_max_ms) if cls in ('correct', 'aeneas') else ''} | "
+                f"{_fmt(s.moved_max_ms) if cls in ('correct', 'aeneas', 'pro-correct') else ''} | "
                 f"{ratio_wall} | {ratio_med} |"
             )
     return lines
@@ -492,12 +514,15 @@ class Target:
 def targets(records: Sequence[Record], memory: Record | None) -> list[Target]:
     sub = [r for r in records if r.tool == "subpipe"]
     out: list[Target] = []
-    for cls in ("offset", "drift", "split1", "split2", "reference"):
+    for cls in ("offset", "drift", "split1", "split2", "reference", "pro-offset"):
         recs = [r for r in sub if r.cls == cls]
         if not recs:
             continue
         s = summarise(recs)
-        label = "reference: not an issue target, offset bar applied" if cls == "reference" else cls
+        label = {
+            "reference": "reference: not an issue target, offset bar applied",
+            "pro-offset": "pro-offset, against the file's own timing",
+        }.get(cls, cls)
         out.append(
             Target(
                 f"median |start error| ≤ {TARGET_MEDIAN_MS} ms ({label})",
@@ -519,7 +544,7 @@ def targets(records: Sequence[Record], memory: Record | None) -> list[Target]:
         out.append(
             Target("every wrong-film case refused (exit 3)", f"{n}/{len(wrong)} refused", n == len(wrong))
         )
-    stay = [r for r in sub if r.cls in ("correct", "aeneas")]
+    stay = [r for r in sub if r.cls in ("correct", "aeneas", "pro-correct")]
     if stay:
         worst = max((r.moved_max_ms or 0) for r in stay)
         bad = [
@@ -586,7 +611,9 @@ def failures_section(records: Sequence[Record]) -> list[str]:
         share = r.within_share()
         bad = r.failed or r.lost or (r.cls == "wrong" and not r.refused)
         bad = bad or (r.cls != "wrong" and (r.refused or share is None or share < RUN_OK_SHARE))
-        bad = bad or (r.cls in ("correct", "aeneas") and (r.moved_max_ms or 0) >= TARGET_STAY_MS)
+        bad = bad or (
+            r.cls in ("correct", "aeneas", "pro-correct") and (r.moved_max_ms or 0) >= TARGET_STAY_MS
+        )
         if not bad:
             continue
         what = f"exit {r.exit_code}, status {r.status}, conf {_fmt(r.confidence, 3)}"
@@ -612,8 +639,10 @@ def report(records: Sequence[Record], memory: list[Record], meta: dict[str, Any]
         f"Run {meta['started']} → {meta['finished']} ({meta['mode']}, jobs {meta['jobs']}, "
         f"{meta['cpus']} CPUs, "
         f"ffmpeg {meta['ffmpeg']}). {len({r.case for r in records})} cases, {len(records)} runs.",
-        "Error = |aligned start − truth start| per cue; a refused or failed run is scored at its "
-        "input timing. `runs right` = runs with ≥95% of cues within 100 ms (wrong film: refused). "
+        "Error = |aligned start − truth start| per cue (pro-offset, pro-correct: truth = the "
+        "professionally timed file's own, unshifted timing, lead-ins included); a refused or failed run "
+        "is scored at its input timing. `runs right` = runs with ≥95% of cues within 100 ms (wrong film: "
+        "refused). "
         "`×ffs` = subpipe ÷ ffsubsync (default flags) on the same cases.",
         "",
         "## By case class",
@@ -703,9 +732,9 @@ def collect_cases(
     plans: Sequence[FilmPlan], cache: Path, work: Path, corpus: Path | None, classes: tuple[str, ...]
 ) -> list[tuple[Case, tuple[str, ...]]]:
     cases: list[tuple[Case, tuple[str, ...]]] = []
-    if not set(classes) - {"aeneas"}:
-        plans = []  # nothing to render
     for p in plans:
+        if not set(p.classes) - {"aeneas"}:
+            continue  # nothing to render
         film = build_film(cache, p.spec)
         wrong = (
             script_only(cache, p.spec.lang, p.spec.minutes, p.spec.seed + 1000)

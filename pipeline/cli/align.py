@@ -18,6 +18,29 @@ def _signed_s(ms: float) -> str:
     return f"{ms / 1000:+.3f} s"
 
 
+_PLACED = {
+    "own": "the file's own lead-ins kept",
+    "onsets": "cue starts on the speech onsets",
+    "fixed": "fixed by --lead-in",
+    "reference": "cue starts on the reference's",
+    "unchanged": "the file's own timing, unchanged",
+}
+
+
+def lead_in_line(result: FileResult) -> str | None:
+    """How the cue starts sit before the speech: the convention used and the median lead."""
+    lead = result.alignment.lead_in
+    if lead is None:
+        return None
+    setting = "auto" if lead.setting_ms is None else f"{lead.setting_ms:g} ms"
+    median = (
+        f", median {lead.median_ms:.0f} ms before the detected speech onsets"
+        if lead.median_ms is not None and lead.placed != "reference"
+        else ""
+    )
+    return f"  lead-in {setting}: {_PLACED.get(lead.placed, lead.placed)}{median}"
+
+
 def describe(result: FileResult) -> list[str]:
     """The human report of one file: offset, scale, splits, confidence, cues, agreement."""
     a = result.alignment
@@ -34,6 +57,9 @@ def describe(result: FileResult) -> list[str]:
     lines.append(f"  offset {_signed_s(first.offset_ms)}, {scale}")
     for at, off in tr.splits:
         lines.append(f"  split at {format_ms(at)} (input time): offset {_signed_s(off)} from there")
+    lead = lead_in_line(result)
+    if lead is not None:
+        lines.append(lead)
     lines.append(f"  confidence {a.confidence:.2f} (threshold {a.threshold:.2f})")
     ap = result.applied
     clamped = f", {ap.clamped} clamped into the film" if ap.clamped else ""
@@ -70,6 +96,16 @@ def describe(result: FileResult) -> list[str]:
     show_default=True,
     help="Refuse (exit 3) below this confidence.",
 )
+@click.option(
+    "--lead-in",
+    "lead_in",
+    default="auto",
+    show_default=True,
+    metavar="MS|auto",
+    help="Where moved cues start relative to the speech: auto keeps a professionally timed file's own "
+    "lead-ins (0-4 frames, cue by cue) and puts other files' starts on the speech onsets; MS puts "
+    "starts that many ms before the onsets. Files already in sync are left alone.",
+)
 @click.option("--force", is_flag=True, help="Write refused files anyway (the exit code stays 3).")
 @click.option(
     "--lang", "lang", help="Language of the film's speech: picks the audio stream when there are several."
@@ -85,6 +121,7 @@ def command(
     max_offset: float,
     no_splits: bool,
     min_confidence: float,
+    lead_in: str,
     force: bool,
     lang: str | None,
     fps: str | None,
@@ -96,6 +133,8 @@ def command(
     other scale by a free fit) and splits (material cut or inserted), refines timing below
     10 ms on speech onsets, and keeps every cue: cues pushed outside the film are clamped
     and reported, never dropped. Several files of one film share one audio decode.
+    A moved file keeps its own lead-ins when they spread like a professional subtitler's
+    (--lead-in auto); the report says how starts were placed and their median lead-in.
 
     Outputs: -o OUT (one file), --out-dir DIR (DIR/<input name>), else
     ./<stem>.aligned.<ext> in the current folder. MicroDVD/MPL2 are written as SRT.
@@ -122,6 +161,7 @@ def command(
         force=force,
         language=Language.parse(lang) if lang else None,
         fps=parse_fps(fps) if fps else None,
+        lead_in_ms=_lead_in_ms(lead_in),
     )
     report(run, as_json)
     refused = run.refused
@@ -136,6 +176,18 @@ def command(
             confidence=first.alignment.confidence,
             reason=first.alignment.reason or "",
         )
+
+
+def _lead_in_ms(text: str) -> float | None:
+    """``auto`` is None; otherwise whole or decimal milliseconds."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected a number of ms or auto, not {text!r}", param_hint="--lead-in"
+        ) from None
 
 
 def report(run: AlignRun, as_json: bool) -> None:

@@ -11,7 +11,9 @@ film's speech mask, and cue starts against speech onsets. Order of work:
 3. splits, by dynamic programming over 15 s windows with a penalty no clean file pays;
    every segment must then show its own cue starts on onsets at its own offset, well above
    chance and above a neighbour's offset, or the penalty rises;
-4. each segment's offset refined below one 10 ms step on speech onsets;
+4. each segment's offset refined below one 10 ms step on speech onsets, keeping the file's own
+   lead-ins when they spread like a professional subtitler's (``refine.lead_in_profile``), or
+   with the caller's fixed lead-in (``AlignOptions.lead_in_ms``);
 5. a file whose own cue starts already meet the onsets stays exactly where it is;
 6. the confidence of the result (``confidence``) and, below the threshold, the reason.
 """
@@ -35,7 +37,7 @@ from subtitles.align.confidence import (
 )
 from subtitles.align.correlate import Correlation, RefSpectra, correlate, decimate
 from subtitles.align.drift import ScaleCandidate, robust_line, scale_candidates
-from subtitles.align.refine import onset_evidence, onset_residuals, residual_mode
+from subtitles.align.refine import lead_in_profile, onset_evidence, onset_residuals, residual_mode
 from subtitles.align.signal import FRAME_MS, FloatArray, SpeechSignal, frames_for, interval_activity
 from subtitles.align.splits import (
     SPLIT_PENALTY_MIN,
@@ -94,9 +96,33 @@ FREE_FIT_Z_MARGIN = 0.5
 
 @dataclass(frozen=True, slots=True)
 class AlignOptions:
+    """``lead_in_ms``: None keeps a moved file's own lead-ins (see ``refine.lead_in_profile``);
+    a number puts the cue starts that many ms before the speech onsets where most of them
+    meet one (0: on the onsets). Files already in sync are left alone either way."""
+
     max_offset_ms: int = 120_000
     splits: bool = True
     threshold: float = DEFAULT_THRESHOLD
+    lead_in_ms: float | None = None
+
+
+#: How a result's cue starts were placed relative to the speech onsets (``LeadIn.placed``).
+LEAD_OWN = "own"  # the file's own spread of lead-ins kept (its least-lead cues on the onsets)
+LEAD_ONSETS = "onsets"  # one sharp cluster: put on the onsets (a lead-in cannot be told from a shift)
+LEAD_FIXED = "fixed"  # the caller's lead-in before the onsets
+LEAD_REFERENCE = "reference"  # onto a reference track's cue starts
+LEAD_UNCHANGED = "unchanged"  # in sync: the file's timing kept as it is
+
+
+@dataclass(frozen=True, slots=True)
+class LeadIn:
+    """What the lead-in convention did. ``median_ms``: median of (detected onset - cue start)
+    over the result's cue starts that meet the body of onsets, i.e. how long before the speech
+    a typical cue now appears (detector delay included); None without such cue starts."""
+
+    setting_ms: float | None
+    placed: str
+    median_ms: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +137,7 @@ class Alignment:
     agreement_before: float
     agreement_after: float
     details: dict[str, float] = field(default_factory=dict)
+    lead_in: LeadIn | None = None
 
     @property
     def accepted(self) -> bool:
@@ -227,14 +254,16 @@ def align(
     transform = segments_from_runs(runs, bounds, starts, ends, scale, ref, fps_change, span)
 
     # 4. Sub-frame refinement of each segment's offset on speech onsets.
-    transform, in_sync = _refine(transform, starts, signal)
+    # ``snapped`` puts the starts' densest cluster on the onsets: the evidence is judged there
+    # (a lead-in keeps starts off the onsets); ``transform`` is what the lead-in convention says.
+    snapped, transform, in_sync, placed = _refine(transform, starts, signal, options.lead_in_ms)
     unchanged = in_sync and len(transform.segments) == 1 and transform.segments[0].scale == 1.0
 
     # 5. A file already in sync stays put: when its own cue starts meet the onsets as well
     # as the search result's do, the search is set aside (a short file, or one of
     # back-to-back cues, can fool the correlation; its own starts on the onsets cannot).
     moved = np.array(
-        [transform.map_cue(int(a), int(b))[0] for a, b in zip(starts, ends, strict=True)], np.float64
+        [snapped.map_cue(int(a), int(b))[0] for a, b in zip(starts, ends, strict=True)], np.float64
     )
     share_found, _ = onset_evidence(moved, onsets, signal.duration_ms)
     share_id, z_id = onset_evidence(starts, onsets, signal.duration_ms)
@@ -244,26 +273,25 @@ def align(
         unchanged = count >= 3 and -IN_SYNC_ONSET_TOLERANCE_MS <= shift <= lead
     # Evidence for "in sync" is judged where the refinement put the cues (within the lead-in
     # band of where they are): a subtitler's lead-in keeps unmoved starts off the onsets.
-    judged = transform
+    judged = snapped
     if unchanged:
         transform = identity
 
     # 6. Evidence.
-    new = np.array(
-        [transform.map_cue(int(a), int(b)) for a, b in zip(starts, ends, strict=True)], dtype=np.float64
-    )
+    def mapped(tr: TimingTransform) -> FloatArray:
+        return np.array([tr.map_cue(int(a), int(b)) for a, b in zip(starts, ends, strict=True)], np.float64)
+
+    new = mapped(transform)
     after = agreement(new[:, 0], new[:, 1], signal.speech)
-    sharp = sharpness(transform, starts, ends, ref, max_lag, out, spectra, size)
+    shown = new if unchanged else mapped(snapped)
+    sharp = sharpness(identity if unchanged else snapped, starts, ends, ref, max_lag, out, spectra, size)
     p = signal.speech_fraction
-    judged_starts = (
-        np.array([judged.map_cue(int(a), int(b))[0] for a, b in zip(starts, ends, strict=True)], np.float64)
-        if unchanged
-        else new[:, 0]
-    )
+    judged_starts = mapped(judged)[:, 0] if unchanged else shown[:, 0]
     _, z_new = onset_evidence(judged_starts, onsets, signal.duration_ms)
+    lift_at = agreement(shown[:, 0], shown[:, 1], signal.speech)
     evidence = Evidence(
         sharpness=sharp,
-        lift=(after - p) / max(1e-9, 1 - p),
+        lift=(lift_at - p) / max(1e-9, 1 - p),
         speech_fraction=p,
         onset_z=z_new,
         in_sync=unchanged,
@@ -276,7 +304,15 @@ def align(
             "too little to place with confidence"
         )
     details = {"sharpness": sharp, "lift": evidence.lift, "onset_z": z_new, "penalty": penalty}
-    return Alignment(transform, confidence, options.threshold, reason, unchanged, before, after, details)
+    final = lead_in_profile(onset_residuals(new[:, 0], onsets))
+    lead_in = LeadIn(
+        options.lead_in_ms,
+        LEAD_UNCHANGED if unchanged else placed,
+        round(final.median, 1) if final.count else None,
+    )
+    return Alignment(
+        transform, confidence, options.threshold, reason, unchanged, before, after, details, lead_in
+    )
 
 
 def _onset_z(starts: FloatArray, scale: float, lag: int, onsets: FloatArray, duration_ms: int) -> float:
@@ -341,8 +377,8 @@ def _free_fit(
 
 
 def _refine(
-    transform: TimingTransform, starts: FloatArray, signal: SpeechSignal
-) -> tuple[TimingTransform, bool]:
+    transform: TimingTransform, starts: FloatArray, signal: SpeechSignal, lead_in_ms: float | None = None
+) -> tuple[TimingTransform, TimingTransform, bool, str]:
     """Move each segment by the densest cluster of (onset - cue start) residuals.
 
     The detector's timing errors (late onsets under a bed, early ones on breaths) are the
@@ -351,8 +387,16 @@ def _refine(
     ``LOCAL_REFINE_MS`` around it: a segment of twenty cues alone can mistake a cluster of
     late onsets for the right one.
 
-    Returns the refined transform and whether the file was already in sync (one segment,
-    scale 1, and its cues start within the in-sync band of the onsets without moving).
+    Where the pooled cluster goes is the lead-in convention: onto the onsets for a file
+    whose starts form one sharp cluster, the lower edge of the residual body onto the onsets
+    for a file whose lead-ins spread (its own lead-ins kept: ``refine.lead_in_profile``),
+    ``lead_in_ms`` before them when the caller fixes it. Reference tracks are matched start
+    to start.
+
+    Returns the transform that puts the cluster on the onsets (where evidence is judged), the
+    refined transform the convention asks for, whether the file was already in sync (one
+    segment, scale 1, and its cues start within the in-sync band of the onsets without
+    moving), and how the starts were placed (``LEAD_*``).
     """
     delay = AUDIO_ONSET_DELAY_MS if signal.source == "audio" else 0.0
     onsets = signal.onsets_ms - delay
@@ -360,19 +404,36 @@ def _refine(
     for seg in transform.segments:
         mine = starts[(starts >= seg.start_ms) & (starts < seg.end_ms)]
         residuals.append(onset_residuals(mine * seg.scale + seg.offset_ms, onsets))
-    pooled, pooled_count = residual_mode(np.concatenate(residuals) if residuals else np.zeros(0))
+    every = np.concatenate(residuals) if residuals else np.zeros(0)
+    pooled, pooled_count = residual_mode(every)
     if pooled_count < 3:
         pooled = 0.0
-    segs = []
+    anchor, placed = pooled, LEAD_ONSETS
+    if signal.source != "audio":
+        placed = LEAD_REFERENCE
+    elif lead_in_ms is not None:
+        anchor, placed = pooled - lead_in_ms, LEAD_FIXED
+    elif pooled_count >= 3:
+        profile = lead_in_profile(every)
+        if profile.spread:
+            anchor, placed = profile.anchor, LEAD_OWN
+    segs, snaps = [], []
     for seg, res in zip(transform.segments, residuals, strict=True):
+        # A segment corrects its coarse offset by its own cluster relative to the pooled one.
         local, count = residual_mode(res[np.abs(res - pooled) <= LOCAL_REFINE_MS] - pooled)
-        shift = pooled + (local if count >= 3 else 0.0)
+        shift = anchor + (local if count >= 3 else 0.0)
         # Whole milliseconds: the map a report prints is exactly the map applied.
         segs.append(Segment(seg.start_ms, seg.end_ms, seg.scale, float(round(seg.offset_ms + shift))))
+        snaps.append(
+            Segment(
+                seg.start_ms, seg.end_ms, seg.scale, float(round(seg.offset_ms + shift - anchor + pooled))
+            )
+        )
     refined = TimingTransform(tuple(segs), transform.fps_change)
+    snapped = TimingTransform(tuple(snaps), transform.fps_change)
     in_sync = False
     if len(segs) == 1 and segs[0].scale == 1.0:
         total = segs[0].offset_ms
         lead = IN_SYNC_LEAD_MS if signal.source == "audio" else IN_SYNC_LAG_MS
         in_sync = -IN_SYNC_LAG_MS <= total <= lead
-    return refined, in_sync
+    return snapped, refined, in_sync, placed

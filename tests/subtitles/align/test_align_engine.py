@@ -184,12 +184,19 @@ def test_refusal_reasons_name_the_cause(film: tuple[SpeechSignal, Cues]) -> None
 
 
 def test_threshold_is_the_callers(film: tuple[SpeechSignal, Cues]) -> None:
-    signal, truth = film
-    starts, ends = mistimed(truth, lambda t: t + 5000)
-    strict = align(starts, ends, signal, AlignOptions(threshold=1.0))
-    assert strict.confidence < 1.0 or strict.accepted
-    lax = align(starts, ends, signal, AlignOptions(threshold=0.0))
-    assert lax.accepted and lax.threshold == 0.0
+    """The same answer is accepted or refused by the caller's threshold alone: exactly at
+    its confidence it passes, a hair above it is refused, and nothing else changes."""
+    signal, _ = film
+    _, other = simulated_film(23, 300_000)  # a weak answer: another film's subtitles
+    starts, ends = mistimed(other, lambda t: t)
+    usual = align(starts, ends, signal, AlignOptions())
+    assert 0.0 < usual.confidence < DEFAULT_THRESHOLD and not usual.accepted
+    at = align(starts, ends, signal, AlignOptions(threshold=usual.confidence))
+    assert at.accepted and at.reason is None
+    above = align(starts, ends, signal, AlignOptions(threshold=usual.confidence + 1e-4))
+    assert not above.accepted and above.reason is not None
+    for other_answer in (at, above):
+        assert other_answer.transform == usual.transform and other_answer.confidence == usual.confidence
 
 
 def test_reference_mode_with_different_segmentation(film: tuple[SpeechSignal, Cues]) -> None:
