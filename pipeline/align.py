@@ -48,10 +48,8 @@ from subtitles.align import (
     apply_transform,
     signal_from_intervals,
 )
-from subtitles.align.signal import analysis_window
 from subtitles.atomic import refuse_overwrite_of_inputs
 from subtitles.errors import FrameRateRequired, UsageError
-from subtitles.formats import default_extension, get_format, output_format
 from subtitles.language import Language
 from subtitles.model import Track
 
@@ -62,6 +60,7 @@ log = logging.getLogger(__name__)
 
 #: Formats written as SRT instead of their own (frame- or decisecond-based timing).
 _WRITE_AS_SRT = {"microdvd", "mpl2", "tmp"}
+_EXT = {"srt": ".srt", "ass": ".ass", "ssa": ".ssa", "vtt": ".vtt"}
 
 
 class Status(enum.StrEnum):
@@ -90,9 +89,6 @@ class FileResult:
     status: Status
     alignment: Alignment
     applied: AppliedTiming
-    #: Cues no allowed transform could bring inside the film (a mistyped hour): left out of
-    #: the analysis, moved with their neighbours and clamped (counted in ``cues_clamped``).
-    outside: int = 0
 
     def to_json(self) -> dict[str, Any]:
         tr = self.alignment.transform
@@ -120,7 +116,6 @@ class FileResult:
             "cues": self.applied.cues,
             "cues_moved": self.applied.moved,
             "cues_clamped": self.applied.clamped,
-            "cues_outside_film": self.outside,
             "agreement_before": round(self.alignment.agreement_before, 4),
             "agreement_after": round(self.alignment.agreement_after, 4),
             "lead_in": _lead_in_json(self.alignment),
@@ -163,8 +158,8 @@ def _fps_text(rate: Fraction) -> str:
 
 def output_path(sub: Path, track: Track, *, output: Path | None, out_dir: Path | None) -> Path:
     """Where the aligned copy of ``sub`` goes (see the module notes)."""
-    fmt = _default_format(track)
-    suffix = sub.suffix if _names(sub, fmt) else default_extension(fmt)
+    fmt = track.source_format or "srt"
+    suffix = ".srt" if fmt in _WRITE_AS_SRT else (sub.suffix or _EXT.get(fmt, ".srt"))
     if output is not None:
         return output
     if out_dir is not None:
@@ -172,22 +167,9 @@ def output_path(sub: Path, track: Track, *, output: Path | None, out_dir: Path |
     return Path.cwd() / f"{sub.stem}.aligned{suffix}"
 
 
-def _default_format(track: Track) -> str:
+def _write_format(track: Track) -> str:
     fmt = track.source_format or "srt"
     return "srt" if fmt in _WRITE_AS_SRT else fmt
-
-
-def _names(path: Path, fmt: str) -> bool:
-    try:
-        return output_format(path, fmt) == fmt
-    except UsageError:
-        return False
-
-
-def write_format(out: Path, track: Track) -> str:
-    """The format an aligned copy is written in: the one its name says (``-o out.vtt`` is
-    WebVTT whatever the source), ``.txt`` keeping a ``.txt`` source's format."""
-    return output_format(out, track.source_format or _default_format(track))
 
 
 class SpeechCache(Protocol):
@@ -290,11 +272,6 @@ def align_files(
     outputs = [output_path(s, t, output=output, out_dir=out_dir) for s, t in zip(subs, tracks, strict=True)]
     for out in outputs:
         refuse_overwrite_of_inputs(out, inputs)
-    formats = [write_format(out, t) for out, t in zip(outputs, tracks, strict=True)]
-    out_rate = fps or film_fps
-    for out, fmt, t in zip(outputs, formats, tracks, strict=True):
-        if get_format(fmt).frame_based and (out_rate or t.frame_rate) is None:
-            raise UsageError("writing MicroDVD counts frames: give --fps or --film", path=out)
     if len(set(o.resolve() for o in outputs)) != len(outputs):
         raise UsageError("two inputs would be written to the same output name: use separate --out-dir runs")
 
@@ -303,8 +280,8 @@ def align_files(
     if reference is not None:
         ref_track = load_track(reference, fps=fps, film_fps=film_fps)
         intervals = [(c.start, c.end) for c in ref_track.cues]
-        # the film bounds the reference; without one, the reference's plausible span does
-        signal = signal_from_intervals(intervals, duration_ms or None)
+        end = max((b for _, b in intervals), default=0)
+        signal = signal_from_intervals(intervals, max(end, duration_ms or 0))
     else:
         assert film is not None
         if language is None:
@@ -317,19 +294,9 @@ def align_files(
         max_offset_ms=max_offset_ms, splits=splits, threshold=min_confidence, lead_in_ms=lead_in_ms
     )
     results: list[FileResult] = []
-    for sub, track, out, fmt in zip(subs, tracks, outputs, formats, strict=True):
+    for sub, track, out in zip(subs, tracks, outputs, strict=True):
         starts, ends = _intervals(track)
-        keep, seen_ends = analysis_window(starts, ends, signal.duration_ms, max_offset_ms)
-        result = align(starts[keep], seen_ends[keep], signal, options)
-        outside = int(keep.size - np.count_nonzero(keep))
-        if outside:
-            far = [c.source_line for c, k in zip(track.cues, keep.tolist(), strict=True) if not k]
-            where = ", ".join(str(ln) for ln in far[:5] if ln is not None)
-            log.warning(
-                "%s: %d cue(s) lie outside the film (%s ms long)%s: left out of the analysis, "
-                "moved with their neighbours and clamped inside",
-                sub, outside, f"{signal.duration_ms:,}", f" (source lines {where})" if where else "",
-            )  # fmt: skip
+        result = align(starts, ends, signal, options)
         applied = apply_transform(track, result.transform, duration_ms=duration_ms)
         if not result.accepted:
             status = Status.REFUSED
@@ -339,7 +306,7 @@ def align_files(
             status = Status.ALIGNED
         written: Path | None = None
         if status is not Status.REFUSED or force:
-            save_track(applied.track, out, format_=fmt, rate=out_rate)
+            save_track(applied.track, out, format_=_write_format(track))
             written = out
         if applied.clamped and written is not None:
             lines = ", ".join(str(ln) for ln in applied.clamped_lines[:5] if ln is not None)
@@ -347,5 +314,5 @@ def align_files(
                 "%s: %d cue(s) moved outside the film were clamped inside it%s",
                 sub, applied.clamped, f" (source lines {lines})" if lines else "",
             )  # fmt: skip
-        results.append(FileResult(sub, written, status, result, applied, outside))
+        results.append(FileResult(sub, written, status, result, applied))
     return AlignRun(film, reference, audio, results)

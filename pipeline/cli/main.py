@@ -53,7 +53,20 @@ EXIT_CODES: tuple[tuple[type[SubpipeError], int], ...] = (
 )
 
 #: One module per command in ``pipeline/cli/``, each exposing ``command``.
-COMMAND_MODULES = ("probe", "inspect", "mux", "validate", "fix", "align", "demo", "run", "batch", "watch")
+COMMAND_MODULES = (
+    "probe",
+    "inspect",
+    "mux",
+    "validate",
+    "fix",
+    "align",
+    "demo",
+    "run",
+    "batch",
+    "watch",
+    "sidecars",
+    "hls",
+)
 
 log = logging.getLogger("subpipe")
 
