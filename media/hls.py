@@ -14,10 +14,10 @@ Traps this module exists to avoid, measured on ffmpeg 5.1 and 9.0:
   video and audio come out shifted by *different* amounts (80 ms apart at 25 fps): the
   picture lags the sound. Every output therefore gets ``-muxdelay 0 -muxpreload 0`` and
   the same ``-output_ts_offset`` (:data:`TS_OFFSET_S`): one shift for all.
-* WebVTT cues count from the film's start; TS segments do not. Players map them through
-  ``X-TIMESTAMP-MAP=MPEGTS:<pts>,LOCAL:00:00:00.000`` in every WebVTT segment, and the
-  ``<pts>`` is *measured* from the written video segments (never assumed), then moved by
-  the source's own gap between its container start and its first video frame.
+* WebVTT cues count from the film's first frame; TS segments do not. Players map them
+  through ``X-TIMESTAMP-MAP=MPEGTS:<pts>,LOCAL:00:00:00.000`` in every WebVTT segment,
+  and the ``<pts>`` is *measured*: the first frame's PTS in the written video segments,
+  never assumed (it is not 1.4 s here, and it moves with B-frames and start offsets).
 * Renditions switch cleanly only when their segments start on the same frame with a
   keyframe: fixed GOP of exactly one segment (``-g``/``-keyint_min``, no scene-cut
   keyframes) plus ``-force_key_frames expr:gte(t,n_forced*SEG)``; verified per segment.
@@ -137,7 +137,9 @@ def _pattern_path(folder: Path, name: str) -> str:
     return str(folder.absolute()).replace("%", "%%") + "/" + name
 
 
-def ladder_command(film: Path, spec: LadderSpec, folder: Path, *, audio_stream: int | None = None) -> list[str]:
+def ladder_command(
+    film: Path, spec: LadderSpec, folder: Path, *, audio_stream: int | None = None
+) -> list[str]:
     """The ffmpeg arguments (after ``ffmpeg``) that encode and segment the whole ladder.
 
     One input, one decode: ``split`` into one ``scale`` + libx264 per rung; the audio is
@@ -268,23 +270,6 @@ def avc_codec_string(path: Path) -> str | None:
     return None
 
 
-def video_start_offset_ms(film: Path) -> int:
-    """How far the source's first video frame is after its container start (ms, usually 0).
-
-    ffmpeg re-bases the output to the container start, so a film whose audio starts
-    before its video has its first frame later than ``TS_OFFSET_S`` in the segments.
-    """
-    import av
-
-    with av.open(file_arg(film)) as container:
-        start = container.start_time
-        videos = [s for s in container.streams.video if s.start_time is not None and s.time_base]
-        if start is None or not videos:
-            return 0
-        first = Fraction(videos[0].start_time) * videos[0].time_base
-        return max(0, round((first - Fraction(start, 1_000_000)) * 1000))
-
-
 # -- WebVTT segmentation ---------------------------------------------------------------------
 
 
@@ -393,7 +378,9 @@ def _yes(flag: bool) -> str:
 
 
 #: Apple's accessibility characteristics of an SDH track.
-SDH_CHARACTERISTICS = "public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound"
+SDH_CHARACTERISTICS = (
+    "public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound"
+)
 
 
 def master_playlist(

@@ -6,8 +6,9 @@ exists to avoid (measured on ffmpeg 5.1 and 9.0, pinned by tests):
 
 * MP4 silently drops a two-letter language (``ru`` becomes ``und``): always pass ``rus``.
 * Without explicit dispositions ffmpeg marks the first subtitle track default in MKV, and
-  MP4 always comes back with its first text track default: so the first track is the
-  default on purpose and every other one is explicitly ``0``.
+  MP4 always comes back with its first text track default: so the default track (the
+  first unless the caller chose) is set on purpose and every other one explicitly ``0``;
+  forced and hearing-impaired flags are written in both containers and verified.
 * MP4 keeps no per-track ``title``; players show the ``handler_name``, so that carries the
   title there.
 * MP4 takes text only as ``mov_text`` (tx3g), which cannot overlap: ffmpeg cuts a cue
@@ -38,7 +39,14 @@ from media.escape import file_arg
 from media.probe import MediaInfo, probe
 from media.progress import Progress, ProgressParser
 from media.runner import ffmpeg_streaming
-from media.verify import Expectation, ExpectedSubtitle, verify_output
+from media.verify import (
+    Expectation,
+    ExpectedSubtitle,
+    ShownCue,
+    verify_cues,
+    verify_output,
+    video_start_ms,
+)
 from subtitles.atomic import atomic_path, refuse_overwrite_of_inputs
 from subtitles.errors import InputError, UsageError
 from subtitles.language import Language
@@ -70,6 +78,11 @@ class SubtitleStream:
     language: Language
     title: str | None = None
     forced: bool = False
+    #: For the deaf and hard of hearing (``hearing_impaired`` disposition).
+    sdh: bool = False
+    #: The default track (at most one per output; ``pipeline.mux.choose_default`` picks it);
+    #: ``None`` on every stream: the first one is.
+    default: bool | None = None
     cues: int | None = None
     end_ms: int | None = None
     source: Path | None = None
@@ -110,6 +123,13 @@ def _codec_for(stream: SubtitleStream, container: Container) -> tuple[str, str]:
     return ("ass", "ass") if stream.is_ass else ("srt", "subrip")
 
 
+def _is_default(subs: Sequence[SubtitleStream], n: int) -> bool:
+    """Whether track ``n`` is the default: as chosen, or the first when nobody chose."""
+    if all(s.default is None for s in subs):
+        return n == 0
+    return bool(subs[n].default)
+
+
 def mux_command(
     film: Path,
     subs: Sequence[SubtitleStream],
@@ -142,9 +162,11 @@ def mux_command(
         args += [f"-metadata:s:s:{n}", f"title={sub.shown_title}"]
         if container == "mp4":
             args += [f"-metadata:s:s:{n}", f"handler_name={sub.shown_title}"]
-        flags = ["default"] if n == 0 else []
+        flags = ["default"] if _is_default(subs, n) else []
         if sub.forced:
             flags.append("forced")
+        if sub.sdh:
+            flags.append("hearing_impaired")
         args += [f"-disposition:s:{n}", "+".join(flags) if flags else "0"]
     if container == "mp4":
         args += ["-movflags", "+faststart"]
@@ -160,8 +182,9 @@ def expectation_for(
         ExpectedSubtitle(
             language=sub.language.iso639_2b,
             title=sub.shown_title,
-            default=n == 0,
+            default=_is_default(subs, n),
             forced=sub.forced,
+            hearing_impaired=sub.sdh,
             codec=_codec_for(sub, container)[1],
             cues=sub.cues,
         )
@@ -187,6 +210,24 @@ def expectation_for(
         max_duration_ms=high,
         title_tag="handler_name" if container == "mp4" else "title",
     )
+
+
+def expected_cues(sub: SubtitleStream, container: Container) -> list[ShownCue]:
+    """The cues a track must read back as: the prepared file's own, in time order.
+
+    MP4 text samples cannot overlap, so there a cue ends where the next one starts.
+    """
+    import pysubs2
+
+    fmt = "ass" if sub.is_ass else "srt"
+    events = pysubs2.SSAFile.from_string(sub.path.read_text(encoding="utf-8"), format_=fmt).events
+    cues = sorted(((e.start, e.end, e.text) for e in events if not e.is_comment), key=lambda c: (c[0], c[1]))
+    if container == "mp4":
+        cues = [
+            (start, min(end, cues[n + 1][0]) if n + 1 < len(cues) else end, text)
+            for n, (start, end, text) in enumerate(cues)
+        ]
+    return cues
 
 
 def _timeout_for(film: Path) -> float:
@@ -234,6 +275,11 @@ def mux(
         args = mux_command(film, subs, tmp, container, video_start_ms=info.video_start_ms)
         done = ffmpeg_streaming(args, timeout=_timeout_for(film), what="muxing", on_line=on_line, path=output)
         result = verify_output(tmp, expectation_for(info, subs, container), shown_as=output)
+        # Subtitle time 0 in the output is its first video frame (see the module notes).
+        origin = video_start_ms(tmp)
+        expected = [expected_cues(sub, container) for sub in subs]
+        verify_cues(tmp, [(got.index, cues) for got, cues in zip(result.subtitles, expected, strict=True)],
+                    shown_as=output, origin_ms=origin)  # fmt: skip
     log.info("muxed %d subtitle track(s) into %s", len(subs), output)
     return MuxResult(
         output=output,

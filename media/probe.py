@@ -95,6 +95,7 @@ class StreamInfo:
     title: str | None = None
     default: bool = False
     forced: bool = False
+    hearing_impaired: bool = False
     channels: int | None = None
     sample_rate: int | None = None
     width: int | None = None
@@ -131,6 +132,7 @@ class StreamInfo:
             }
         if self.kind == "subtitle":
             data["is_bitmap"] = self.is_bitmap
+            data["hearing_impaired"] = self.hearing_impaired
         if self.handler_name is not None:
             data["handler_name"] = self.handler_name
         return data
@@ -277,6 +279,7 @@ MEDIA_INFO_SCHEMA: dict[str, Any] = {
                     "variable_frame_rate": {"type": "boolean"},
                     "attached_pic": {"type": "boolean"},
                     "is_bitmap": {"type": "boolean"},
+                    "hearing_impaired": {"type": "boolean"},
                     "handler_name": {"type": "string"},
                 },
             },
@@ -371,6 +374,7 @@ def _make_stream(
         title=_tag(tags, "title"),
         default=disposition.get("default", False),
         forced=disposition.get("forced", False),
+        hearing_impaired=disposition.get("hearing_impaired", False),
         channels=channels if is_audio and channels else None,
         sample_rate=sample_rate if is_audio and sample_rate else None,
         width=width if is_video and width else None,
@@ -643,6 +647,7 @@ def _pyav_stream(stream: Any) -> StreamInfo:
     disposition = {
         "default": bool(flags & av.stream.Disposition.default),
         "forced": bool(flags & av.stream.Disposition.forced),
+        "hearing_impaired": bool(flags & av.stream.Disposition.hearing_impaired),
         "attached_pic": bool(flags & av.stream.Disposition.attached_pic),
     }
     is_video = stream.type == "video"

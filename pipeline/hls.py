@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -31,8 +30,16 @@ from media.hls_check import ExpectedHls, ExpectedSubtitles, check_master
 from media.probe import MediaInfo, StreamInfo, probe
 from media.progress import Progress, ProgressParser
 from media.runner import ffmpeg_streaming
-from media.verify import ShownCue, first_frame_ms
-from pipeline.mux import DefaultChoice, LoadedTrack, SubtitleSpec, choose_default, load_tracks, showable
+from media.verify import ShownCue
+from pipeline.mux import (
+    DefaultChoice,
+    LoadedTrack,
+    SubtitleSpec,
+    choose_default,
+    ffmpeg_argv,
+    load_tracks,
+    showable,
+)
 from subtitles.errors import InputError, LanguageError, OutputError, OutputVerificationError, UsageError
 from subtitles.language import Language
 
@@ -137,7 +144,9 @@ def _choose_heights(info: MediaInfo, video: StreamInfo, wanted: tuple[int, ...])
             log.warning("leaving out heights above the source's %dp: %s", source, ", ".join(map(str, above)))
         kept = tuple(h for h in wanted if h <= source)
         if not kept:
-            raise UsageError(f"every --height is above the source's {source}p: nothing to encode", path=info.path)
+            raise UsageError(
+                f"every --height is above the source's {source}p: nothing to encode", path=info.path
+            )
         return kept
     return tuple(h for h in H.DEFAULT_HEIGHTS if h <= source) or (source,)
 
@@ -186,12 +195,12 @@ def _move_into_place(work: Path, out_dir: Path) -> None:
     old = None
     if out_dir.exists():
         old = Path(tempfile.mkdtemp(dir=out_dir.absolute().parent, prefix=f".{out_dir.name}.old-"))
-        os.replace(out_dir, old / "hls")
+        out_dir.replace(old / "hls")
     try:
-        os.replace(work, out_dir)
+        work.replace(out_dir)
     except OSError as exc:
         if old is not None:
-            os.replace(old / "hls", out_dir)
+            (old / "hls").replace(out_dir)
         raise OutputError(f"cannot write: {exc.strerror or exc}", path=out_dir) from None
     finally:
         if old is not None:
@@ -220,7 +229,9 @@ def _durations(folder: Path, playlist: str) -> list[tuple[str, float]]:
     return [(s.uri, float(s.duration)) for s in parsed.segments]
 
 
-def hls(options: HlsOptions, *, on_progress: Callable[[Progress, int | None], None] | None = None) -> HlsReport:
+def hls(
+    options: HlsOptions, *, on_progress: Callable[[Progress, int | None], None] | None = None
+) -> HlsReport:
     """Package ``options.film`` with its subtitles as HLS in ``options.out_dir``; verify; report.
 
     Raises ``InputError`` (missing or unreadable film or subtitle, unknown language,
@@ -245,7 +256,9 @@ def hls(options: HlsOptions, *, on_progress: Callable[[Progress, int | None], No
         log.warning("%s: frame rate unknown; GOP sized for 25 fps", film)
     audio_stream, audio = _audio_rendition(info)
     spec = H.LadderSpec(
-        renditions=H.plan_renditions(video.width, video.height, _choose_heights(info, video, options.heights)),
+        renditions=H.plan_renditions(
+            video.width, video.height, _choose_heights(info, video, options.heights)
+        ),
         segment_s=options.segment_s,
         frame_rate=rate,
         audio=audio is not None,
@@ -264,7 +277,7 @@ def hls(options: HlsOptions, *, on_progress: Callable[[Progress, int | None], No
     if options.dry_run:
         command = H.ladder_command(film, spec, out_dir.absolute(), audio_stream=audio_index)
         return HlsReport(out_dir, out_dir / H.MASTER_NAME, film, spec.renditions, spec.audio, planned,
-                         spec.segment_s, tuple(command), dry_run=True)  # fmt: skip
+                         spec.segment_s, ffmpeg_argv(command), dry_run=True)  # fmt: skip
     work = _work_dir(out_dir)
     try:
         command = H.ladder_command(film, spec, work, audio_stream=audio_index)
@@ -276,8 +289,10 @@ def hls(options: HlsOptions, *, on_progress: Callable[[Progress, int | None], No
                 on_progress(block, info.duration_ms)
 
         seconds = (info.duration_ms or 60_000) / 1000
-        ffmpeg_streaming(command, timeout=600 + 20 * seconds, what="HLS encoding", on_line=on_line, path=out_dir)
-        report = _finish(work, film, info, spec, tracks, planned, audio, tuple(command), out_dir)
+        ffmpeg_streaming(
+            command, timeout=600 + 20 * seconds, what="HLS encoding", on_line=on_line, path=out_dir
+        )
+        report = _finish(work, film, info, spec, tracks, planned, audio, ffmpeg_argv(command), out_dir)
         _move_into_place(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -313,9 +328,9 @@ def _finish(
     segments = _durations(work, reference.playlist)
     if not segments:
         raise OutputVerificationError("ffmpeg wrote no video segments", path=out_dir)
-    first = H.probe_segment_start(work / segments[0][0])
-    # Film time 0 is the container start; the first frame may come a little after it.
-    mpegts = first.start_pts - round(first_frame_ms(film) * H.TS_HZ / 1000)
+    # Subtitle time 0 is the film's first frame (as in ``media.mux``): where that frame
+    # really is in the written segments is the map's MPEGTS.
+    mpegts = H.probe_segment_start(work / segments[0][0]).start_pts
     durations = [d for _, d in segments]
     windows = H.segment_windows(durations)
     target = H.target_duration(durations)
@@ -347,8 +362,9 @@ def _finish(
             )
         )
     renditions = [
-        H.SubtitleRendition(s.language, s.name, s.playlist, default=s.default, autoselect=True, forced=s.forced,
-                            sdh=s.sdh)
+        H.SubtitleRendition(
+            s.language, s.name, s.playlist, default=s.default, autoselect=True, forced=s.forced, sdh=s.sdh
+        )
         for s in planned
     ]  # fmt: skip
     (work / H.MASTER_NAME).write_text(H.master_playlist(variants, audio, renditions), encoding="utf-8")
@@ -359,29 +375,31 @@ def _finish(
             ExpectedSubtitles(s.language.bcp47, s.name, s.default, True, s.forced, tuple(_cues_of(t)))
             for s, t in zip(planned, tracks, strict=True)
         ),
-        duration_ms=_video_duration_ms(info, film),
+        duration_ms=_video_duration_ms(info),
         frame_ms=Fraction(1000) / spec.frame_rate,
         mpegts=mpegts,
         segment_s=spec.segment_s,
     )
     problems = check_master(work, H.MASTER_NAME, expected)
     if problems:
-        raise OutputVerificationError("HLS output failed verification: " + "; ".join(problems[:8]), path=out_dir)
+        raise OutputVerificationError(
+            "HLS output failed verification: " + "; ".join(problems[:8]), path=out_dir
+        )
     return HlsReport(
         out_dir, out_dir / H.MASTER_NAME, film, spec.renditions, audio is not None, planned, spec.segment_s,
         command, segments=len(segments), mpegts=mpegts, variants=tuple(variants),
     )  # fmt: skip
 
 
-def _video_duration_ms(info: MediaInfo, film: Path) -> int:
+def _video_duration_ms(info: MediaInfo) -> int:
     """The source's picture length: its video stream's, else the container's.
 
-    Matroska's durations (segment and ``DURATION`` tag) count from time 0, not from the
-    film's start, so there the first frame's time is taken off (measured: a 10 s film
-    written from 10 s reads 20 s).
+    Matroska's ``DURATION`` tag is where the stream ends on the file's clock, not how long
+    it lasts, so there the first frame's time is taken off (measured: a 10 s film written
+    from 10 s reads 20 s).
     """
     video = next((s for s in info.video if s.default), info.video[0])
     length = video.duration_ms or info.duration_ms or 0
-    if "matroska" in info.format_name and info.start_ms > 0:
-        length -= info.start_ms + first_frame_ms(film)
+    if "matroska" in info.format_name:
+        length -= info.video_start_ms or 0
     return length

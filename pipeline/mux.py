@@ -9,6 +9,13 @@ and only then renames it into place.
 A track's language comes, in this order, from ``SUB:LANG`` on the command line, from the
 file name (``film.ru.srt``), or from what ingest found in the file; a track whose language
 is still unknown is refused (an ``und`` track is useless to a viewer picking a language).
+File-name qualifiers become dispositions: ``film.ru.forced.srt`` a forced track,
+``film.en.sdh.srt`` (or ``.hi``/``.cc``) a hearing-impaired one, each with a title that
+says so (``English (SDH)``). The default track is the first full (not forced) track, or
+the first full track of ``default`` (``--default pl``), or none (``--default none``).
+
+``load_tracks`` and ``showable`` are shared with the sidecar and HLS stages, so every
+rendition reads the uploads, names languages and drops unshowable cues the same way.
 """
 
 from __future__ import annotations
@@ -19,11 +26,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pysubs2
 
-from media.mux import Container, MuxResult, SubtitleStream, container_for, mux
+from media.mux import Container, MuxResult, SubtitleStream, container_for, mux, mux_command
 from media.probe import MediaInfo, probe
 from media.progress import Progress
 from pipeline.ingest import ingest
@@ -34,7 +41,14 @@ from subtitles.errors import (
     LanguageError,
     UsageError,
 )
-from subtitles.language import Language, language_from_filename
+from subtitles.formats import get_format
+from subtitles.language import (
+    FORCED_QUALIFIERS,
+    SDH_QUALIFIERS,
+    Language,
+    filename_qualifiers,
+    language_from_filename,
+)
 from subtitles.model import Track
 
 log = logging.getLogger(__name__)
@@ -66,6 +80,36 @@ class SubtitleSpec:
         return cls(Path(text))
 
 
+#: ``--default none``: no track is shown unless the viewer picks one.
+NO_DEFAULT = "none"
+DefaultChoice = Language | Literal["none"] | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedTrack:
+    """An upload read through ingest, with its language and file-name qualifiers settled."""
+
+    spec: SubtitleSpec
+    track: Track
+    language: Language
+    forced: bool = False
+    sdh: bool = False
+
+    @property
+    def title(self) -> str:
+        """The native name, plus what kind of track it is: ``Русский``, ``English (SDH)``."""
+        kinds = [k for k, on in (("Forced", self.forced), ("SDH", self.sdh)) if on]
+        name = self.language.native_name
+        return f"{name} ({', '.join(kinds)})" if kinds else name
+
+    @property
+    def key(self) -> str:
+        """A file-name-safe id, unique per language and kind: ``ru``, ``en.sdh``, ``pl.forced``."""
+        return ".".join(
+            [self.language.bcp47, *(k for k, on in (("forced", self.forced), ("sdh", self.sdh)) if on)]
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class MuxedTrack:
     """What ended up in the output, for the report."""
@@ -77,6 +121,8 @@ class MuxedTrack:
     codec: str
     cues: int
     stream_index: int
+    forced: bool = False
+    sdh: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +131,8 @@ class MuxedTrack:
             "bcp47": self.language.bcp47,
             "title": self.title,
             "default": self.default,
+            "forced": self.forced,
+            "hearing_impaired": self.sdh,
             "codec": self.codec,
             "cues": self.cues,
             "stream_index": self.stream_index,
@@ -96,16 +144,20 @@ class MuxReport:
     output: Path
     container: Container
     film: Path
-    info: MediaInfo
+    info: MediaInfo | None
     tracks: tuple[MuxedTrack, ...]
+    command: tuple[str, ...] = ()
+    dry_run: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "output": str(self.output),
             "container": self.container,
             "film": str(self.film),
-            "duration_ms": self.info.duration_ms,
-            "verified": True,
+            "duration_ms": self.info.duration_ms if self.info is not None else None,
+            "verified": not self.dry_run,
+            "dry_run": self.dry_run,
+            "command": list(self.command),
             "tracks": [t.to_json() for t in self.tracks],
         }
 
@@ -115,18 +167,15 @@ def _load(path: Path, language: Language | None, fps: Fraction | None, film: Pat
     return ingest(path, language=language, fps=fps, film=film)
 
 
-def _prepare(track: Track, container: Container, folder: Path, n: int) -> tuple[Path, int, int | None]:
-    """Write the track as UTF-8 SRT/ASS into ``folder``; return (path, cue count, last end).
-
-    Cues that are empty or end at or before 0 cannot be shown and are left out (logged);
-    a start before 0 is moved to 0 (logged): the container cannot hold negative times.
-    """
-    as_ass = container == "matroska" and (track.source_format or "") in ("ass", "ssa")
+def showable(track: Track, *, keep_comments: bool = False) -> Track:
+    """A copy holding only cues a viewer can see: empty cues and cues ending at or before
+    0 are left out (logged), a start before 0 is moved to 0 (logged): containers and
+    segment timelines cannot hold negative times. The input track is not touched."""
     copy = track.copy_track()
     kept = []
     for event in copy.events:
         if event.is_comment:
-            if as_ass:
+            if keep_comments:
                 kept.append(event)
             continue
         if not event.plaintext.strip() or event.end <= 0:
@@ -137,8 +186,15 @@ def _prepare(track: Track, container: Container, folder: Path, n: int) -> tuple[
             event.start = 0
         kept.append(event)
     copy.events = kept
+    return copy
+
+
+def _prepare(track: Track, container: Container, folder: Path, n: int) -> tuple[Path, int, int | None]:
+    """Write the track as UTF-8 SRT/ASS into ``folder``; return (path, cue count, last end)."""
+    as_ass = container == "matroska" and (track.source_format or "") in ("ass", "ssa")
+    copy = showable(track, keep_comments=as_ass)
     fmt = "ass" if as_ass else "srt"
-    text = copy.to_string(fmt)
+    text = get_format(fmt).write(copy)  # the format's one writer: <font>, \an8 and styles kept
     out = folder / f"track{n}.{fmt}"
     out.write_bytes(text.encode("utf-8"))
     written = pysubs2.SSAFile.from_string(text, format_=fmt)
@@ -170,18 +226,103 @@ def _language_for(spec: SubtitleSpec, track: Track | None = None) -> Language | 
     return track.language if track is not None else None
 
 
+def load_tracks(
+    specs: Sequence[SubtitleSpec], *, film: Path | None = None, fps: Fraction | None = None
+) -> list[LoadedTrack]:
+    """Ingest every upload and settle its language and qualifiers; refuse what cannot be used.
+
+    Raises ``InputError`` for a missing file, ``LanguageError`` for a track of unknown
+    language and ``ContentError`` for a track without cues, naming the file, before any
+    output work starts. Two tracks of the same language and kind are logged.
+    """
+    if not specs:
+        raise UsageError("give at least one subtitle file")
+    for spec in specs:
+        if not spec.path.is_file():
+            raise InputError("subtitle file not found", path=spec.path)
+    loaded: list[LoadedTrack] = []
+    for spec in specs:
+        track = ingest(spec.path, language=_language_for(spec), fps=fps, film=film)
+        language = _language_for(spec, track)
+        if language is None:
+            raise LanguageError(
+                "cannot tell the language of this file: name it like film.ru.srt or write FILE:LANG",
+                path=spec.path,
+            )
+        if not track.cues:
+            raise ContentError("has no cues", path=spec.path)
+        qualifiers = filename_qualifiers(spec.path)
+        loaded.append(
+            LoadedTrack(
+                spec,
+                track,
+                language,
+                forced=bool(qualifiers & FORCED_QUALIFIERS),
+                sdh=bool(qualifiers & SDH_QUALIFIERS),
+            )
+        )
+    seen: dict[str, Path] = {}
+    for item in loaded:
+        if item.key in seen:
+            log.warning("%s and %s are both %s", seen[item.key], item.spec.path, item.title)
+        seen[item.key] = item.spec.path
+    return loaded
+
+
+def choose_default(tracks: Sequence[LoadedTrack], default: DefaultChoice = None) -> int | None:
+    """Index of the default track: the first full (not forced) one of ``default``'s
+    language, preferring one that is not SDH; the first full track when ``default`` is
+    ``None``; no track for ``"none"``. ``UsageError`` when no track has that language."""
+    if default == NO_DEFAULT:
+        return None
+    full = [n for n, t in enumerate(tracks) if not t.forced]
+    if default is None:
+        return full[0] if full else None
+    assert isinstance(default, Language)
+    matching = [n for n in full if tracks[n].language.same_language(default)]
+    if not matching:
+        have = ", ".join(sorted({t.language.bcp47 for t in tracks}))
+        raise UsageError(
+            f"--default {default.bcp47}: no full (not forced) track in that language (have {have})"
+        )
+    plain = [n for n in matching if not tracks[n].sdh]
+    return (plain or matching)[0]
+
+
+def ffmpeg_argv(args: Sequence[str]) -> tuple[str, ...]:
+    """The whole command line a run would start: the discovered ffmpeg, then ``args``."""
+    from media.ffmpeg import find_ffmpeg
+
+    return (str(find_ffmpeg().path), "-hide_banner", "-nostdin", *args)
+
+
+def parse_default(text: str | None) -> DefaultChoice:
+    """``--default`` as given: a language, ``none``, or not given."""
+    if text is None:
+        return None
+    if text.strip().lower() == NO_DEFAULT:
+        return "none"
+    return Language.parse(text)
+
+
 def mux_subtitles(
     film: str | Path,
     specs: Sequence[SubtitleSpec],
     output: str | Path,
     *,
     fps: Fraction | None = None,
+    default: DefaultChoice = None,
+    dry_run: bool = False,
     on_progress: Callable[[Progress, int | None], None] | None = None,
 ) -> MuxReport:
     """Ingest each subtitle file, normalise it, mux all into ``output``, verify, report.
 
-    The first spec becomes the default track. Raises ``UsageError``/``InputError`` before
-    any work for a bad output name, a missing file or an unknown language.
+    The default track is chosen by ``choose_default``; forced and SDH tracks (from the
+    file-name qualifiers) get those dispositions. With ``dry_run`` the inputs are read and
+    checked and the report carries the ffmpeg command, but nothing is written (the
+    command names the temporary subtitle files a real run would make). Raises
+    ``UsageError``/``InputError`` before any work for a bad output name, a missing file or
+    an unknown language.
     """
     film, output = Path(film), Path(output)
     if not specs:
@@ -194,53 +335,70 @@ def mux_subtitles(
     info = probe(film)
     if not info.video:
         raise InputError("has no video stream to add subtitles to", path=film)
-    tracks: list[tuple[SubtitleSpec, Track, Language]] = []
-    for spec in specs:
-        track = _load(spec.path, _language_for(spec), fps, film)
-        language = _language_for(spec, track)
-        if language is None:
-            raise LanguageError(
-                "cannot tell the language of this file: name it like film.ru.srt or write FILE:LANG",
-                path=spec.path,
-            )
-        if not track.cues:
-            raise ContentError("has no cues to mux", path=spec.path)
-        if container == "mp4" and (overlaps := _overlaps(track)):
-            log.warning(
-                "%s: %d overlapping cue(s); MP4 text tracks cannot overlap, so each is cut short "
-                "where the next starts (use .mkv to keep them)",
-                spec.path,
-                overlaps,
-            )
-        tracks.append((spec, track, language))
-    seen: dict[str, Path] = {}
-    for spec, _, language in tracks:
-        if language.iso639_2b in seen:
-            log.warning("%s and %s are both %s", seen[language.iso639_2b], spec.path, language.english_name)
-        seen[language.iso639_2b] = spec.path
+    tracks = load_tracks(specs, film=film, fps=fps)
+    chosen = choose_default(tracks, default)
+    if container == "mp4":
+        for item in tracks:
+            if overlaps := _overlaps(item.track):
+                log.warning(
+                    "%s: %d overlapping cue(s); MP4 text tracks cannot overlap, so each is cut short "
+                    "where the next starts (use .mkv to keep them)",
+                    item.spec.path,
+                    overlaps,
+                )
     with scratch_dir("mux") as tmp:
         streams = []
-        for n, (spec, track, language) in enumerate(tracks):
-            path, cues, end = _prepare(track, container, Path(tmp), n)
+        for n, item in enumerate(tracks):
+            path, cues, end = _prepare(item.track, container, Path(tmp), n)
             if cues == 0:
                 raise ContentError(
-                    "has no cue that can be shown (all empty or before the film)", path=spec.path
+                    "has no cue that can be shown (all empty or before the film)", path=item.spec.path
                 )
-            streams.append(SubtitleStream(path, language, cues=cues, end_ms=end, source=spec.path))
+            streams.append(
+                SubtitleStream(
+                    path,
+                    item.language,
+                    title=item.title,
+                    forced=item.forced,
+                    sdh=item.sdh,
+                    default=n == chosen,
+                    cues=cues,
+                    end_ms=end,
+                    source=item.spec.path,
+                )
+            )
+        if dry_run:
+            command = ffmpeg_argv(
+                mux_command(film, streams, output, container, video_start_ms=info.video_start_ms)
+            )
+            planned = tuple(
+                MuxedTrack(item.spec.path, s.language, s.shown_title, bool(s.default), "", s.cues or 0, -1,
+                           item.forced, item.sdh)
+                for item, s in zip(tracks, streams, strict=True)
+            )  # fmt: skip
+            return MuxReport(output, container, film, None, planned, command=command, dry_run=True)
         result: MuxResult = mux(
             film, streams, output, film_info=info, protect=[s.path for s in specs], on_progress=on_progress
         )
-    by_order = result.info.subtitles
     muxed = tuple(
         MuxedTrack(
-            source=spec.path,
+            source=item.spec.path,
             language=stream.language,
             title=stream.shown_title,
             default=got.default,
             codec=got.codec,
             cues=stream.cues or 0,
             stream_index=got.index,
+            forced=got.forced,
+            sdh=got.hearing_impaired,
         )
-        for (spec, _, _), stream, got in zip(tracks, streams, by_order, strict=True)
+        for item, stream, got in zip(tracks, streams, result.info.subtitles, strict=True)
     )
-    return MuxReport(output=result.output, container=container, film=film, info=result.info, tracks=muxed)
+    return MuxReport(
+        output=result.output,
+        container=container,
+        film=film,
+        info=result.info,
+        tracks=muxed,
+        command=result.command,
+    )

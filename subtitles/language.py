@@ -146,6 +146,29 @@ def language_from_filename(path: str | Path) -> Language | None:
     return None
 
 
+#: Qualifiers that mark a track for the deaf and hard of hearing, and a forced (foreign
+#: parts only) track: what a muxer turns into the ``hearing_impaired`` / ``forced`` flags.
+SDH_QUALIFIERS = frozenset({"sdh", "hi", "cc"})
+FORCED_QUALIFIERS = frozenset({"forced"})
+
+
+def filename_qualifiers(path: str | Path) -> frozenset[str]:
+    """The qualifiers of ``<stem>.<lang>.<qualifier>....<ext>``, lower-cased.
+
+    ``film.ru.forced.srt`` gives ``{"forced"}``, ``film.en.sdh.srt`` ``{"sdh"}``; ``hi``
+    counts as a qualifier only beside another language tag (``film.hi.srt`` is Hindi).
+    """
+    parts = Path(path).name.split(".")
+    if len(parts) < 3:
+        return frozenset()
+    words = [p.lower() for p in parts[1:-1][-3:]]
+    found = {w for w in words if w in FILENAME_QUALIFIERS}
+    others = [w for w in words if w not in FILENAME_QUALIFIERS and _TAG_SHAPE.fullmatch(w)]
+    if "hi" in found and not others:
+        found.discard("hi")  # the only candidate left for the language
+    return frozenset(found)
+
+
 @functools.cache
 def _locale_for(tag: str) -> Locale:
     return Locale.parse(tag, sep="-")

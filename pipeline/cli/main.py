@@ -21,11 +21,14 @@ files and folders are removed, and the exit code says which signal ended the run
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib
 import logging
+import re
 import signal
 import sys
+import traceback
 from collections.abc import Iterator
 from types import FrameType
 
@@ -64,6 +67,7 @@ COMMAND_MODULES = (
     "run",
     "batch",
     "watch",
+    "burn",
     "sidecars",
     "hls",
 )
@@ -220,8 +224,7 @@ def run(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         sys.exit(_click_error(exc))
     except SubpipeError as exc:
-        if debug:
-            raise
+        _traceback_if(debug)
         click.echo(f"subpipe: error: {exc}", err=True)
         sys.exit(exit_code_for(exc))
     except KeyboardInterrupt as exc:
@@ -229,20 +232,45 @@ def run(argv: list[str] | None = None) -> None:
     except OSError as exc:
         # The environment refused a read or write the library did not wrap (a full disk, a
         # permission): the user's to fix, so one line and exit 2, not an internal error.
-        if debug:
-            raise
+        _traceback_if(debug)
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"subpipe: error: {where}{exc.strerror or exc}", err=True)
         sys.exit(EXIT_INPUT)
     except Exception as exc:
-        if debug:
-            raise
+        _traceback_if(debug)
+        loop = _symlink_loop(exc)
+        if loop is not None:
+            click.echo(f"subpipe: error: {loop}", err=True)
+            sys.exit(EXIT_INPUT)
         click.echo(
             f"subpipe: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_OK)
+
+
+def _traceback_if(debug: bool) -> None:
+    """``--debug``: the traceback of the exception being handled, on stderr. The exit code
+    stays the documented one: a script run with ``--debug`` must not read every failure as 1."""
+    if debug:
+        traceback.print_exc()
+
+
+_SYMLINK_LOOP = re.compile(r"^Symlink loop from (.+)$")
+
+
+def _symlink_loop(exc: Exception) -> InputError | None:
+    """Python before 3.13 reports a symlink loop met by ``Path.resolve`` as a ``RuntimeError``,
+    not an ``OSError`` (ELOOP): it is the same unusable input, so exit 2 naming the path."""
+    match = _SYMLINK_LOOP.match(str(exc)) if isinstance(exc, RuntimeError) else None
+    if match is None:
+        return None
+    try:
+        path = str(ast.literal_eval(match.group(1)))
+    except (ValueError, SyntaxError):
+        path = match.group(1)
+    return InputError("symlink loop (a link that leads back to itself)", path=path)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from fractions import Fraction
@@ -11,11 +12,11 @@ import click
 
 from media.progress import Progress
 from pipeline.cli.output import emit_json
-from pipeline.mux import MuxReport, SubtitleSpec, mux_subtitles
+from pipeline.mux import MuxReport, SubtitleSpec, mux_subtitles, parse_default
 from subtitles.timing import parse_fps
 
 
-def _progress_printer() -> Callable[[Progress, int | None], None]:
+def _progress_printer(label: str = "muxing") -> Callable[[Progress, int | None], None]:
     """Percent done on one stderr line, rewritten in place (only on a terminal)."""
     last = [-1]
 
@@ -26,18 +27,23 @@ def _progress_printer() -> Callable[[Progress, int | None], None]:
         percent = int(share * 100)
         if percent != last[0]:
             last[0] = percent
-            click.echo(f"\rmuxing: {percent:3d}%", err=True, nl=block.done)
+            click.echo(f"\r{label}: {percent:3d}%", err=True, nl=block.done)
 
     return show
 
 
 def format_report(report: MuxReport) -> str:
-    lines = [f"wrote {report.output} ({report.container}, verified)"]
+    if report.dry_run:
+        lines = [f"would write {report.output} ({report.container}); command (subtitle files are temporary):",
+                 "  " + shlex.join(report.command)]  # fmt: skip
+    else:
+        lines = [f"wrote {report.output} ({report.container}, verified)"]
     for t in report.tracks:
-        flag = "default" if t.default else "       "
+        flags = [f for f, on in (("default", t.default), ("forced", t.forced), ("SDH", t.sdh)) if on]
+        index = f"#{t.stream_index}" if t.stream_index >= 0 else "  "
         lines.append(
-            f"  #{t.stream_index} {t.language.iso639_2b} {t.title!r:<12} {flag} {t.codec:<8} "
-            f"{t.cues} cues  from {t.source}"
+            f"  {index} {t.language.iso639_2b} {t.title!r:<14} {','.join(flags) or '-':<15} "
+            f"{t.codec or '':<8} {t.cues} cues  from {t.source}"
         )
     return "\n".join(lines)
 
@@ -55,15 +61,38 @@ def format_report(report: MuxReport) -> str:
 @click.option(
     "--fps", default=None, help="Frame rate for frame-based subtitles (MicroDVD), e.g. 25 or 24000/1001."
 )
+@click.option(
+    "--default",
+    "default",
+    metavar="LANG|none",
+    default=None,
+    help="The track shown by default: the first full track of LANG (default: the first full track; "
+    "'none': no default).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Read and check the inputs, print the ffmpeg command, write nothing."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-def command(film: Path, subs: tuple[str, ...], output: Path, fps: str | None, as_json: bool) -> None:
+def command(
+    film: Path,
+    subs: tuple[str, ...],
+    output: Path,
+    fps: str | None,
+    default: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
     """Add one subtitle track per SUB to FILM, stream-copying video and audio.
 
     Each SUB is read with encoding detection, converted to UTF-8 and muxed with its
     ISO 639-2 language code (rus, eng, pol) and its native name as title (Русский,
-    English, Polski). The first SUB is the default track, the others are explicitly not
-    default. The language of a SUB comes from SUB:LANG, else from a file name like
-    film.ru.srt, else from the file itself; a track of unknown language is refused.
+    English, Polski). The first full SUB is the default track (or the first of --default
+    LANG; --default none for no default), the others are explicitly not default. The
+    language of a SUB comes from SUB:LANG, else from a file name like film.ru.srt, else
+    from the file itself; a track of unknown language is refused. File-name qualifiers
+    set dispositions: film.ru.forced.srt is a forced track ("Русский (Forced)"),
+    film.en.sdh.srt (or .hi, .cc) a hearing-impaired one ("English (SDH)"). An ASS/SSA
+    SUB stays ASS in MKV, with its styles and positions.
 
     The output is written under a temporary name, probed to check every track's language,
     title and default flag, the video and audio streams and the duration, and only then
@@ -75,12 +104,14 @@ def command(film: Path, subs: tuple[str, ...], output: Path, fps: str | None, as
       subpipe mux film.mp4 film.ru.srt film.en.srt film.pl.srt -o film.mkv
       subpipe mux film.mp4 russian.srt:ru english.srt:en -o film.subs.mp4
       subpipe mux film.mkv film.pl.sub --fps 25 -o out.mkv --json
+      subpipe mux film.mp4 film.ru.srt film.ru.forced.srt film.en.sdh.srt --default en -o film.mkv
 
     \b
     JSON (--json): {"output": str, "container": "matroska"|"mp4", "film": str,
-      "duration_ms": int|null, "verified": true,
+      "duration_ms": int|null, "verified": bool, "dry_run": bool, "command": [str],
       "tracks": [{"source": str, "language": "rus", "bcp47": "ru", "title": str,
-                  "default": bool, "codec": str, "cues": int, "stream_index": int}]}
+                  "default": bool, "forced": bool, "hearing_impaired": bool,
+                  "codec": str, "cues": int, "stream_index": int}]}
 
     Exit codes: 0 written and verified, 1 a subtitle has no cues, 2 bad arguments or
     unreadable input, 4 ffmpeg failed or the output failed verification.
@@ -89,7 +120,13 @@ def command(film: Path, subs: tuple[str, ...], output: Path, fps: str | None, as
     specs = [SubtitleSpec.parse(s) for s in subs]
     show_progress = not as_json and sys.stderr.isatty()
     report = mux_subtitles(
-        film, specs, output, fps=rate, on_progress=_progress_printer() if show_progress else None
+        film,
+        specs,
+        output,
+        fps=rate,
+        default=parse_default(default),
+        dry_run=dry_run,
+        on_progress=_progress_printer() if show_progress else None,
     )
     if as_json:
         emit_json(report.to_json())
