@@ -215,3 +215,33 @@ def test_reference_mode_with_different_segmentation(film: tuple[SpeechSignal, Cu
     assert result.accepted
     assert result.transform.segments[0].offset_ms == pytest.approx(-30_000, abs=1)
     assert align(starts - 30_000, ends - 30_000, signal, AlignOptions()).unchanged
+
+
+@pytest.mark.parametrize("shift_ms", [4200, -2750])
+def test_a_moved_file_keeps_its_own_spread_of_lead_ins(
+    film: tuple[SpeechSignal, Cues], shift_ms: int
+) -> None:
+    """Cues timed 0-4 frames (25 fps) before the speech, cue by cue, come back to their own
+    starts, not snapped onto the onsets (which would make every cue ~80 ms late)."""
+    signal, truth = film
+    rng = np.random.default_rng(4)
+    own = [(a - int(rng.integers(0, 160)), b + 300) for a, b in truth]
+    starts, ends = mistimed(own, lambda t: t + shift_ms)
+    result = align(starts, ends, signal, AlignOptions())
+    assert result.accepted and result.lead_in is not None and result.lead_in.placed == "own"
+    errors = start_errors(result.transform.map_cue, starts, ends, own)
+    assert errors.max() <= 20
+    snapped = align(starts, ends, signal, AlignOptions(lead_in_ms=0.0))
+    late = start_errors(snapped.transform.map_cue, starts, ends, own)
+    assert np.median(late) >= 40 and snapped.lead_in is not None and snapped.lead_in.placed == "fixed"
+    assert align(*mistimed(own, lambda t: t), signal, AlignOptions()).unchanged
+
+
+def test_a_file_timed_on_the_voice_still_goes_onto_the_onsets(film: tuple[SpeechSignal, Cues]) -> None:
+    """One sharp cluster of lead-ins cannot be told from a shift: its starts meet the onsets."""
+    signal, truth = film
+    starts, ends = mistimed(truth, lambda t: t + 3000)
+    result = align(starts, ends, signal, AlignOptions())
+    assert result.lead_in is not None and result.lead_in.placed == "onsets"
+    assert result.lead_in.median_ms is not None and abs(result.lead_in.median_ms) <= 20
+    assert np.median(start_errors(result.transform.map_cue, starts, ends, truth)) <= 10
