@@ -9,9 +9,11 @@ has several (a dubbed track beside the original), else the default one, else the
 For 5.1 and 7.1 only the centre channel is kept (``pan=mono|c0=FC``): that is where
 dialogue lives, away from the music and effects in the other channels.
 
-Time 0 of the PCM is the film's presentation start (what players call 0 for subtitles):
-``aresample=first_pts=0`` pads with silence when the audio starts after the video, so an
-audio stream with a start delay does not shift every detected onset.
+Time 0 of the PCM is the film's first video frame (subtitle time 0): ``aresample``'s
+``first_pts`` is set to where that frame falls after ffmpeg re-bases the film to its own
+start, so audio before it (encoder priming that ffmpeg 5.1 leaves in Matroska, 21-64 ms)
+is cut and an audio stream that starts later is padded with silence; either way no
+detected onset moves with the ffmpeg release.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class AudioChoice:
     stream: StreamInfo | None
     centre_channel: bool
     why: str
+    #: The first video frame, in ms after the film's start (``MediaInfo.start_ms``).
+    lead_ms: int = 0
 
     @property
     def label(self) -> str:
@@ -91,14 +95,16 @@ def choose_audio(info: MediaInfo | None, language: Language | None = None) -> Au
                 pick = next((i for i in matching if streams[i].default), matching[0])
                 why = f"language matches {language.code}"
     stream = streams[pick]
-    return AudioChoice(pick, stream, (stream.channels or 0) in (6, 7, 8), why)
+    first_frame = info.video_start_ms
+    lead = max(0, first_frame - info.start_ms) if first_frame is not None else 0
+    return AudioChoice(pick, stream, (stream.channels or 0) in (6, 7, 8), why, lead)
 
 
 def _decode_args(
     film: Path, choice: AudioChoice, rate: int, *, start_ms: int = 0, duration_ms: int | None = None
 ) -> list[str]:
     filters = ["pan=mono|c0=FC"] if choice.centre_channel else []
-    filters.append(f"aresample={rate}:first_pts=0")
+    filters.append(f"aresample={rate}:first_pts={round(choice.lead_ms * rate / 1000)}")
     # Half-second frames after the resampler: ffmpeg hands every frame between its threads
     # (decoder, filters, encoder, muxer), and the codec's small frames cost more in those
     # hand-offs than in decoding (measured: 1.57 s -> 1.35 s for an hour of AAC). No padding.

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from media.probe import probe
 from media.synth import (
     BLOCK,
     PEAK_LIMIT,
@@ -256,10 +257,14 @@ def test_speech_film_has_video_and_the_exact_audio(
         assert video.codec_context.name == "h264"
         assert container.streams.audio[0].codec_context.name == "aac"
         assert container.streams.audio[0].metadata.get("language") == "rus"
-    back = decode_pcm(out).astype(np.float64)
-    # the audio is where it was put: no codec delay left in
+    # The audio is where it was put, counted from the first frame (as alignment hears it):
+    # ffmpeg 5.1 leaves AAC's 1024 priming samples in Matroska and starts the picture
+    # 64 ms later to match, 6.0+ hides the priming; either way speech is at 1 s of picture.
+    from media.audio import choose_audio, stream_pcm
+
+    heard = np.concatenate(list(stream_pcm(out, choose_audio(probe(out)), rate=RATE)))
     window = short_audio[16000:48000].astype(np.float64)
-    assert lag_of(back, window) == 16000
+    assert lag_of(heard.astype(np.float64) / 32768.0, window) == 16000
     assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
@@ -269,7 +274,9 @@ def test_speech_audio_file_round_trips(
 ) -> None:
     out = make_speech_audio_file(tmp_path / f"a{suffix}", audio=short_audio)
     back = decode_pcm(out).astype(np.float64)
-    assert abs(back.size - short_audio.size) <= 64
+    # The start is exact (the lag below); the end may keep the last AAC frame's padding,
+    # which ffmpeg 5.1 does not trim (6.0+ does): at most one 1024-sample frame.
+    assert abs(back.size - short_audio.size) <= (1024 if suffix == ".m4a" else 64)
     window = short_audio[16000:48000].astype(np.float64)
     assert lag_of(back, window) == 16000
 

@@ -229,7 +229,10 @@ def test_parts_in_parallel_give_what_one_pass_gives(speech_m4a: Path) -> None:
     for chunk in stream_pcm(speech_m4a, choice):
         one.feed(chunk)
     single = one.frames()
-    assert joined.samples == single.samples == 50 * SAMPLE_RATE
+    assert joined.samples == single.samples
+    # 50 s of audio; ffmpeg 5.1 keeps the last AAC frame's padding (at most 1024 samples at
+    # the file's 16 kHz), 6.0+ trims it: the end is not what this test is about.
+    assert 0 <= single.samples - 50 * SAMPLE_RATE <= 1024 * SAMPLE_RATE // 16000
     assert np.array_equal(joined.votes, single.votes)
     # The same frames at the same times: the energy lines up at lag 0, not one frame off.
     same = np.abs(joined.energy - single.energy)

@@ -63,6 +63,31 @@ def test_unreadable_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Capt
     assert code == EXIT_INPUT and "missing.mkv: file not found" in err
 
 
+def test_variable_frame_rate_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A VFR film is never printed as if its rate were exact."""
+    vfr = make_film(
+        tmp_path / "vfr.mkv", duration_s=3, fps=25, audio=None,
+        extra_args=["-vf", r"setpts=if(lt(N\,25)\,N\,25+(N-25)*2)/25/TB", "-fps_mode", "vfr"],
+    )  # fmt: skip
+    code, out, _ = run_in_process(["probe", str(vfr)], capsys)
+    assert code == 0 and "frame rate: variable (VFR), average 25" in out
+    assert "variable, average 25 fps" in out
+    code, out, _ = run_in_process(["probe", str(vfr), "--json"], capsys)
+    data = json.loads(out)
+    jsonschema.validate(data, MEDIA_INFO_SCHEMA)
+    assert data["variable_frame_rate"] is True and data["streams"][0]["variable_frame_rate"] is True
+
+
+def test_first_frame_and_playable_length(film: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The film starts at 2 s (its audio priming a little earlier) and plays 1 s, whatever
+    the ffmpeg: 5.1's ffprobe reads the MP4 header's 3 s including the empty lead."""
+    code, out, _ = run_in_process(["probe", str(film), "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["video_start_ms"] == 2000 and 1950 <= data["start_ms"] <= 2000
+    assert abs(data["duration_ms"] - 1000) <= 60
+    assert data["variable_frame_rate"] is False
+
+
 def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_in_process(["probe", "--help"], capsys)
     assert code == 0 and "subpipe probe film.mp4" in out and "--json" in out
