@@ -11,6 +11,12 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# Debian 12's ffmpeg 5.1 as well as the bundled one, so the tests cover both (root only).
+	@if dpkg -s ffmpeg >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg \
+	    || echo "set-up: apt-get could not install ffmpeg: media tests will run on the bundled ffmpeg only"; \
+	else echo "set-up: not installing Debian's ffmpeg (needs root and apt-get): media tests will run on the bundled ffmpeg only"; fi
 	$(BIN)/python -m media.ffmpeg --check
 	touch $@
 
@@ -28,6 +34,11 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 -q
+	@# The media tests again with the other ffmpeg (PATH's 5.1 / the bundled 9.x) when versions differ.
+	@other="$$($(BIN)/python -m media.ffmpeg --other)"; \
+	if [ -n "$$other" ]; then \
+	  echo "media tests again with $$other"; SUBPIPE_FFMPEG="$$other" $(BIN)/pytest -n 2 -q -m media; \
+	else echo "one ffmpeg version on this machine: media tests ran once"; fi
 
 bench-validate: $(STAMP)
 	$(BIN)/python bench/validate.py

@@ -43,17 +43,7 @@ class FFmpegBinary:
 @functools.cache
 def find_ffmpeg() -> FFmpegBinary:
     """The ffmpeg to use, cached for the process. Raises ``ToolNotFound``."""
-    candidates: list[tuple[str, str | None]] = [("env", os.environ.get("SUBPIPE_FFMPEG"))]
-    candidates.append(("path", shutil.which("ffmpeg")))
-    try:
-        import imageio_ffmpeg
-
-        candidates.append(("imageio-ffmpeg", imageio_ffmpeg.get_ffmpeg_exe()))
-    except (ImportError, RuntimeError) as exc:  # the wheel has no binary for this platform
-        log.debug("imageio-ffmpeg unavailable: %s", exc)
-    for origin, path in candidates:
-        if not path:
-            continue
+    for origin, path in _candidates():
         version = _version(path)
         if version is not None:
             log.debug("using ffmpeg %s from %s (%s)", version, origin, path)
@@ -121,13 +111,47 @@ def _filters(path: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def _candidates() -> list[tuple[str, str]]:
+    """Every ffmpeg discovery would consider, in its order (origin, path)."""
+    found = [("env", os.environ.get("SUBPIPE_FFMPEG")), ("path", shutil.which("ffmpeg"))]
+    try:
+        import imageio_ffmpeg
+
+        found.append(("imageio-ffmpeg", imageio_ffmpeg.get_ffmpeg_exe()))
+    except (ImportError, RuntimeError) as exc:  # the wheel has no binary for this platform
+        log.debug("imageio-ffmpeg unavailable: %s", exc)
+    return [(origin, path) for origin, path in found if path]
+
+
+def other_ffmpeg() -> Path | None:
+    """A working ffmpeg of another version than the one discovery picks, or ``None``.
+
+    ``make test`` reruns the media tests with ``SUBPIPE_FFMPEG`` set to it, so both the
+    ffmpeg on ``PATH`` (Debian 12's 5.1) and the bundled one are covered.
+    """
+    chosen = find_ffmpeg()
+    for _origin, path in _candidates():
+        version = _version(path)
+        if version is not None and version != chosen.version:
+            return Path(path)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m media.ffmpeg --check``: print which ffmpeg is used, or fail with exit 4."""
+    """``python -m media.ffmpeg --check``: print which ffmpeg is used, or fail with exit 4.
+
+    ``--other``: print the path of a working ffmpeg of another version (nothing if none).
+    """
     try:
         binary = find_ffmpeg()
     except ToolNotFound as exc:
         print(f"subpipe: {exc}", file=sys.stderr)
         return 4
+    if argv and "--other" in argv:
+        other = other_ffmpeg()
+        if other is not None:
+            print(other)
+        return 0
     missing = [f for f in ("subtitles", "ass", "split") if not binary.has_filter(f)]
     print(f"ffmpeg {binary.version} ({binary.origin}): {binary.path}")
     ffprobe = find_ffprobe()
