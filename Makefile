@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DIR ?= build/demo
 
-.PHONY: demo test lint typecheck unit bench-validate bench-align clean
+.PHONY: demo test lint typecheck unit web-deps bench-validate bench-align bench-package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) web-deps
 	$(BIN)/pytest -n 2 -q
 	@# The media tests again with the other ffmpeg (PATH's 5.1 / the bundled 9.x) when versions differ.
 	@other="$$($(BIN)/python -m media.ffmpeg --other)"; \
@@ -40,11 +40,34 @@ unit: $(STAMP)
 	  echo "media tests again with $$other"; SUBPIPE_FFMPEG="$$other" $(BIN)/pytest -n 2 -q -m media; \
 	else echo "one ffmpeg version on this machine: media tests ran once"; fi
 
+# The HLS browser test (tests/web) plays the output in Debian's Chromium with hls.js from npm.
+# Chromium comes from apt (as root; otherwise the test skips and says why); Playwright never
+# downloads a browser here. hls.js is pinned in tests/web/package-lock.json.
+WEB_STAMP := tests/web/node_modules/.installed
+
+web-deps: $(WEB_STAMP)
+
+$(WEB_STAMP): tests/web/package.json tests/web/package-lock.json
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: not root or no apt-get: Chromium not installed, the browser test will skip"; fi; \
+	fi
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	fi
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/web --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "note: no npm: hls.js not installed, the browser test will skip"; fi
+
 bench-validate: $(STAMP)
 	$(BIN)/python bench/validate.py
 
 bench-align: $(STAMP)
 	$(BIN)/python bench/align.py
+
+bench-package: $(STAMP)
+	$(BIN)/python bench/package.py
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .pytest_cache .ruff_cache
