@@ -1,12 +1,15 @@
-"""Running the demo: the pipeline's stages, one after another, on the demo's uploads.
+"""Running the demo as a job: build the uploads, run them through the engine, check the result.
 
-A stage is a name, what it produces, and a function of the shared ``DemoContext`` that
-returns a ``StageResult`` (summary, output paths, JSON-ready details). ``run_demo`` times
-each stage and turns it into a ``StageRecord``; a stage that raises a ``SubpipeError`` is
-``failed`` with that error kept, and the stages that need it are ``skipped``. Adding a
-stage (render, say) is adding one function and one ``Stage`` to ``DEFAULT_STAGES``: a stage
-that improves subtitle files records the new versions in ``ctx.subtitles`` so the stages
-after it (mux) take the improved files.
+The demo is an ordinary job: ``input/`` holds the film and its three uploads (no spec: the
+folder's defaults), ``output/`` gets every stage's artifacts, ``result.json`` and
+``summary.txt``, and the work runs on the embedded Dask cluster with the ledger in
+``DIR/ledger.sqlite``, exactly as ``subpipe run DIR/input --out DIR/output`` would.
+
+Around the job the demo checks what only it knows, because it planted the flaws: the
+``inputs`` record (what was built), then one record per job stage envelope, then the
+``check:*`` records: every planted flaw found by validating the uploads (and nothing else),
+the safe fixes repaired what they should, the aligned files sit on the truth. A second run
+into the same folder finds every stage stamped and runs nothing.
 """
 
 from __future__ import annotations
@@ -14,36 +17,23 @@ from __future__ import annotations
 import codecs
 import statistics
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.align import align_files
 from pipeline.demo import LANGS, STEM, DemoInputs, PlantedFlaw, build_demo_inputs
-from pipeline.fix import fix_file
-from pipeline.ingest import ingest
-from pipeline.mux import SubtitleSpec, mux_subtitles
+from pipeline.stages import ErrorInfo, StageResult
 from pipeline.validate import ValidateOptions, validate_files
-from subtitles.errors import AlignmentRefused, ContentError, SubpipeError
+from subtitles.errors import AlignmentRefused, ContentError, InputError, SubpipeError, ToolError
 from subtitles.language import Language
 
-Status = Literal["ok", "failed", "skipped"]
-
-
-@dataclass(frozen=True, slots=True)
-class StageResult:
-    """What a stage function returns."""
-
-    summary: str
-    outputs: tuple[Path, ...] = ()
-    details: Mapping[str, Any] = field(default_factory=dict)
-    status: Status = "ok"
+Status = Literal["ok", "failed", "refused", "skipped"]
 
 
 @dataclass(frozen=True, slots=True)
 class StageRecord:
-    """One stage as it ran: for the report and for ``--json``."""
+    """One line of the demo's report: a job stage's envelope, or one of the demo's own checks."""
 
     name: str
     status: Status
@@ -52,6 +42,7 @@ class StageRecord:
     details: Mapping[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     error: SubpipeError | None = None
+    reused: bool = False
 
     def to_json(self, root: Path | None = None) -> dict[str, Any]:
         return {
@@ -60,44 +51,17 @@ class StageRecord:
             "summary": self.summary,
             "outputs": [_shown(p, root) for p in self.outputs],
             "seconds": round(self.seconds, 3),
+            "reused": self.reused,
             "details": dict(self.details),
             "error": str(self.error) if self.error is not None else None,
         }
-
-
-@dataclass
-class DemoContext:
-    """State shared by the stages of one run."""
-
-    root: Path
-    inputs: DemoInputs | None = None
-    #: The current version of each language's subtitle file (uploads first; a fixing or
-    #: aligning stage replaces them with its outputs).
-    subtitles: dict[str, Path] = field(default_factory=dict)
-    records: dict[str, StageRecord] = field(default_factory=dict)
-
-    @property
-    def output_dir(self) -> Path:
-        return self.root / "output"
-
-    def need_inputs(self) -> DemoInputs:
-        if self.inputs is None:
-            raise ContentError("the demo inputs were not built", path=self.root)
-        return self.inputs
-
-
-@dataclass(frozen=True, slots=True)
-class Stage:
-    name: str
-    produces: str
-    run: Callable[[DemoContext], StageResult]
-    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class DemoReport:
     root: Path
     stages: tuple[StageRecord, ...]
+    result_file: Path | None = None
 
     @property
     def error(self) -> SubpipeError | None:
@@ -108,6 +72,7 @@ class DemoReport:
         return {
             "root": str(self.root),
             "ok": self.error is None,
+            "result": _shown(self.result_file, self.root) if self.result_file else None,
             "stages": [r.to_json(self.root) for r in self.stages],
         }
 
@@ -121,77 +86,34 @@ def _shown(path: Path, root: Path | None) -> str:
     return str(path)
 
 
-# -- stages -------------------------------------------------------------------------------
-
-
-def stage_inputs(ctx: DemoContext) -> StageResult:
-    inputs = build_demo_inputs(ctx.root)
-    ctx.inputs = inputs
-    ctx.subtitles = dict(inputs.subtitles)
-    flaws = sum(1 for f in inputs.flaws if f.rule)
-    return StageResult(
-        summary=(
-            f"film {inputs.duration_ms / 1000:.1f} s with Russian speech on a music bed; uploads "
-            f"ru (KOI8-R), en (UTF-8), pl (cp1250, 2.5 s late); {flaws} planted flaws"
-        ),
-        outputs=tuple(inputs.outputs),
-        details={
-            "film": str(inputs.film),
-            "duration_ms": inputs.duration_ms,
-            "uploads": {lang: str(p) for lang, p in inputs.subtitles.items()},
-            "encodings": dict(inputs.encodings),
-            "planted_flaws": [f.to_json() for f in inputs.flaws],
-        },
+def error_from(info: ErrorInfo) -> SubpipeError:
+    """An envelope's error as the exception class its exit code stands for (for the CLI)."""
+    cls: type[SubpipeError] = {3: AlignmentRefused, 4: ToolError, 2: InputError}.get(
+        info.exit_code, ContentError
     )
+    return cls(info.message)
+
+
+def record_of(envelope: StageResult, out_dir: Path) -> StageRecord:
+    status: Status = envelope.status.value
+    return StageRecord(
+        name=envelope.stage,
+        status=status,
+        summary=envelope.summary,
+        outputs=tuple(out_dir / o for o in envelope.outputs),
+        details=envelope.details,
+        seconds=float(envelope.timings.get("seconds", 0.0)),
+        error=error_from(envelope.error) if envelope.error is not None else None,
+        reused=envelope.reused,
+    )
+
+
+# -- the demo's own checks ------------------------------------------------------------------
 
 
 def _same_encoding(found: str, expected: str) -> bool:
     a, b = codecs.lookup(found).name, codecs.lookup(expected).name
     return a == b or (b == "utf-8" and a in ("ascii", "utf-8-sig"))
-
-
-def stage_inspect(ctx: DemoContext) -> StageResult:
-    """Ingest each upload: detected encoding and language against what the demo knows."""
-    inputs = ctx.need_inputs()
-    files: dict[str, Any] = {}
-    wrong: list[str] = []
-    parts = []
-    for lang in LANGS:
-        path = inputs.subtitles[lang]
-        track = ingest(path, film=inputs.film)
-        encoding = track.encoding.encoding if track.encoding is not None else None
-        language = track.language
-        expected_language = Language.parse(lang)
-        files[lang] = {
-            "path": str(path),
-            "encoding": encoding,
-            "encoding_confidence": track.encoding.confidence if track.encoding is not None else None,
-            "expected_encoding": inputs.encodings[lang],
-            "language": language.bcp47 if language is not None else None,
-            "format": track.source_format,
-            "cues": len(track.cues),
-        }
-        if encoding is None or not _same_encoding(encoding, inputs.encodings[lang]):
-            wrong.append(f"{path.name}: encoding {encoding}, expected {inputs.encodings[lang]}")
-        if language != expected_language:
-            wrong.append(f"{path.name}: language {language}, expected {lang}")
-        shown = language.english_name if language is not None else "language unknown"
-        parts.append(f"{lang}: {encoding}, {shown}, {len(track.cues)} cues")
-    if wrong:
-        raise ContentError("inspect got the demo wrong: " + "; ".join(wrong), path=inputs.input_dir)
-    return StageResult(summary="; ".join(parts), details={"files": files})
-
-
-def stage_mux(ctx: DemoContext) -> StageResult:
-    """One MKV with the film and a subtitle track per language, ru first and default."""
-    inputs = ctx.need_inputs()
-    out = ctx.output_dir / f"{STEM}.mkv"
-    specs = [SubtitleSpec(ctx.subtitles[lang], Language.parse(lang)) for lang in LANGS]
-    report = mux_subtitles(inputs.film, specs, out)
-    tracks = ", ".join(
-        f"{t.language.iso639_2b} “{t.title}”{' (default)' if t.default else ''}" for t in report.tracks
-    )
-    return StageResult(summary=f"{out.name}: {tracks}; verified", outputs=(out,), details=report.to_json())
 
 
 def _matches(flaw: PlantedFlaw, finding: Any) -> bool:
@@ -207,73 +129,8 @@ def _matches(flaw: PlantedFlaw, finding: Any) -> bool:
     return finding.line in lines
 
 
-def stage_validate(ctx: DemoContext) -> StageResult:
-    """``subpipe validate`` on the three uploads with the film: every planted flaw must be
-    found, and nothing else at warning or error severity."""
-    inputs = ctx.need_inputs()
-    paths = [ctx.subtitles[lang] for lang in LANGS]
-    report = validate_files(paths, ValidateOptions(film=inputs.film))
-    planted = [f for f in inputs.flaws if f.rule is not None]
-    found: list[dict[str, Any]] = []
-    missed: list[str] = []
-    unexpected: list[str] = []
-    parts = []
-    for lang, path, file_report in zip(LANGS, paths, report.files, strict=True):
-        if file_report.error is not None:
-            raise ContentError(f"validate could not read it: {file_report.error}", path=path)
-        findings = file_report.findings
-        mine = [f for f in planted if f.file == path.name]
-        for flaw in mine:
-            hit = next((g for g in findings if _matches(flaw, g)), None)
-            if hit is None:
-                missed.append(f"{flaw.file} {flaw.rule} (cue {flaw.cue})")
-            else:
-                found.append({**flaw.to_json(), "reported_line": hit.line, "reported_cue": hit.cue})
-        serious = [g for g in findings if g.severity.value in ("warning", "error")]
-        unexpected += [g.format() for g in serious if not any(_matches(f, g) for f in mine)]
-        counts = file_report.counts()
-        parts.append(f"{lang}: {counts.get('error', 0)} errors, {counts.get('warning', 0)} warnings")
-    details = {"report": report.to_dict(), "planted_found": found, "missed": missed, "unexpected": unexpected}
-    if missed or unexpected:
-        problems = [f"missed {m}" for m in missed] + [f"unexpected {u}" for u in unexpected]
-        raise ContentError(
-            "validation disagrees with the planted flaws: " + "; ".join(problems), path=inputs.flaws_file
-        )
-    summary = "; ".join(parts) + f"; all {len(planted)} planted flaws found, nothing else"
-    return StageResult(summary=summary, details=details)
-
-
 #: Planted flaws the safe fixes must remove (the others need a person, or alignment).
 FIXABLE_RULES = frozenset({"typo.quotes", "text.mixed_script", "timing.overlap", "typo.ellipsis"})
-
-
-def stage_fix(ctx: DemoContext) -> StageResult:
-    """``subpipe fix`` on each file, into output/fixed/: the planted typography, script and
-    overlap flaws must be gone; the fixed files go on to alignment."""
-    inputs = ctx.need_inputs()
-    out_dir = ctx.output_dir / "fixed"
-    files: dict[str, Any] = {}
-    outputs: list[Path] = []
-    parts: list[str] = []
-    left: list[str] = []
-    for lang in LANGS:
-        source = ctx.subtitles[lang]
-        target = out_dir / source.name
-        report = fix_file(
-            source, output=target, options=ValidateOptions(film=inputs.film, language=Language.parse(lang))
-        )
-        files[lang] = report.to_dict()
-        outputs.append(target)
-        ctx.subtitles[lang] = target
-        remaining = [f for f in report.remaining if f.severity.value in ("warning", "error")]
-        left += [f.format() for f in remaining if f.rule in FIXABLE_RULES]
-        rest = (
-            f", {len(remaining)} left ({', '.join(sorted({f.rule for f in remaining}))})" if remaining else ""
-        )
-        parts.append(f"{lang}: {len(report.changes)} changes{rest}")
-    if left:
-        raise ContentError("fix left planted flaws it should repair: " + "; ".join(left), path=out_dir)
-    return StageResult(summary="; ".join(parts), outputs=tuple(outputs), details=files)
 
 
 def _median_start_error(path: Path, truth: Path) -> float:
@@ -292,83 +149,172 @@ def _median_start_error(path: Path, truth: Path) -> float:
 ALIGN_TOLERANCE_MS = 150
 
 
-def stage_align(ctx: DemoContext) -> StageResult:
-    """Align every file to the film's speech; the late Polish file must come back on time."""
-    inputs = ctx.need_inputs()
-    out_dir = ctx.output_dir / "aligned"
-    paths = [ctx.subtitles[lang] for lang in LANGS]
-    run = align_files(paths, film=inputs.film, out_dir=out_dir)
-    files: dict[str, Any] = {}
+def check_inspect(inputs: DemoInputs) -> str:
+    """Each upload's detected encoding and language against what the demo wrote."""
+    from pipeline.ingest import ingest
+
+    wrong: list[str] = []
     parts = []
-    outputs = []
-    for lang, result in zip(LANGS, run.files, strict=True):
-        data = result.to_json()
-        if result.output is None:
-            raise AlignmentRefused(
-                f"alignment refused ({data['reason']})", path=result.input, confidence=data["confidence"]
-            )
-        error = _median_start_error(result.output, inputs.truth[lang])
-        data["median_error_vs_truth_ms"] = error
-        files[lang] = data
-        outputs.append(result.output)
-        ctx.subtitles[lang] = result.output
-        parts.append(
-            f"{lang}: {data['status']} {data['offset_ms']:+d} ms (confidence {data['confidence']:.2f})"
+    for lang in LANGS:
+        path = inputs.subtitles[lang]
+        track = ingest(path, film=inputs.film)
+        encoding = track.encoding.encoding if track.encoding is not None else None
+        if encoding is None or not _same_encoding(encoding, inputs.encodings[lang]):
+            wrong.append(f"{path.name}: encoding {encoding}, expected {inputs.encodings[lang]}")
+        if track.language != Language.parse(lang):
+            wrong.append(f"{path.name}: language {track.language}, expected {lang}")
+        parts.append(f"{lang}: {encoding}")
+    if wrong:
+        raise ContentError("inspect got the demo wrong: " + "; ".join(wrong), path=inputs.input_dir)
+    return "encodings and languages as written (" + ", ".join(parts) + ")"
+
+
+def check_flaws(inputs: DemoInputs) -> tuple[str, dict[str, Any]]:
+    """Validating the uploads as delivered finds every planted flaw at its line, nothing else
+    at warning or error severity."""
+    paths = [inputs.subtitles[lang] for lang in LANGS]
+    report = validate_files(paths, ValidateOptions(film=inputs.film))
+    planted = [f for f in inputs.flaws if f.rule is not None]
+    found: list[dict[str, Any]] = []
+    missed: list[str] = []
+    unexpected: list[str] = []
+    for path, file_report in zip(paths, report.files, strict=True):
+        if file_report.error is not None:
+            raise ContentError(f"validate could not read it: {file_report.error}", path=path)
+        mine = [f for f in planted if f.file == path.name]
+        for flaw in mine:
+            hit = next((g for g in file_report.findings if _matches(flaw, g)), None)
+            if hit is None:
+                missed.append(f"{flaw.file} {flaw.rule} (cue {flaw.cue})")
+            else:
+                found.append({**flaw.to_json(), "reported_line": hit.line, "reported_cue": hit.cue})
+        serious = [g for g in file_report.findings if g.severity.value in ("warning", "error")]
+        unexpected += [g.format() for g in serious if not any(_matches(f, g) for f in mine)]
+    details = {"report": report.to_dict(), "planted_found": found, "missed": missed, "unexpected": unexpected}
+    if missed or unexpected:
+        problems = [f"missed {m}" for m in missed] + [f"unexpected {u}" for u in unexpected]
+        raise ContentError(
+            "validation disagrees with the planted flaws: " + "; ".join(problems), path=inputs.flaws_file
         )
-        if error > ALIGN_TOLERANCE_MS:
+    return f"all {len(planted)} planted flaws found in the uploads, nothing else", details
+
+
+def check_fix(inputs: DemoInputs, out_dir: Path) -> str:
+    """The job's fixed files no longer have the planted flaws the safe fixes repair."""
+    from pipeline.fix import fix_file
+
+    left: list[str] = []
+    for lang in LANGS:
+        fixed = out_dir / "fixed" / f"{STEM}.{lang}.srt"
+        report = fix_file(
+            fixed, dry_run=True, options=ValidateOptions(film=inputs.film, language=Language.parse(lang))
+        )
+        left += [
+            f.format() for f in report.remaining if f.rule in FIXABLE_RULES and f.severity.value != "info"
+        ]
+    if left:
+        raise ContentError(
+            "fix left planted flaws it should repair: " + "; ".join(left), path=out_dir / "fixed"
+        )
+    return "no planted typography, script or overlap flaw left in output/fixed/"
+
+
+def check_align(inputs: DemoInputs, out_dir: Path) -> tuple[str, dict[str, float]]:
+    """Every aligned file within the tolerance of the truth (the late Polish file too)."""
+    errors: dict[str, float] = {}
+    for lang in LANGS:
+        aligned = out_dir / "aligned" / f"{STEM}.{lang}.srt"
+        errors[lang] = _median_start_error(aligned, inputs.truth[lang])
+        if errors[lang] > ALIGN_TOLERANCE_MS:
             raise ContentError(
-                f"aligned {error:.0f} ms from the truth (median cue start); the demo expects within "
+                f"aligned {errors[lang]:.0f} ms from the truth (median cue start); the demo expects within "
                 f"{ALIGN_TOLERANCE_MS} ms",
-                path=result.output,
+                path=aligned,
             )
-    return StageResult(summary="; ".join(parts) + "; all on the truth", outputs=tuple(outputs), details=files)
+    shown = ", ".join(f"{lang} {e:.0f} ms" for lang, e in errors.items())
+    return f"median cue start vs the truth: {shown} (within {ALIGN_TOLERANCE_MS} ms)", errors
 
 
-DEFAULT_STAGES: tuple[Stage, ...] = (
-    Stage("inputs", "input/: film, uploads, planted_flaws.json, truth/", stage_inputs),
-    Stage("inspect", "encoding and language of each upload", stage_inspect, needs=("inputs",)),
-    Stage(
-        "validate", "findings per file, checked against planted_flaws.json", stage_validate, needs=("inputs",)
-    ),
-    Stage("fix", "output/fixed/: safe fixes applied, UTF-8", stage_fix, needs=("inputs",)),
-    Stage("align", "output/aligned/: each file timed to the film's speech", stage_align, needs=("inputs",)),
-    Stage("mux", "output/crackdown.mkv with rus/eng/pol tracks", stage_mux, needs=("inputs",)),
-)
+# -- the run --------------------------------------------------------------------------------
 
 
 def run_demo(
     root: Path,
     *,
-    stages: Sequence[Stage] = DEFAULT_STAGES,
     on_record: Callable[[StageRecord], None] | None = None,
+    workers: int | None = 1,
+    ledger_path: Path | None = None,
 ) -> DemoReport:
-    """Build the demo inputs under ``root`` and run every stage; never raises a stage's
-    ``SubpipeError`` (it is in the report: ``DemoReport.error``)."""
-    ctx = DemoContext(root=Path(root))
+    """Build the inputs under ``root``, run them as a job through the engine, check the
+    outcome; never raises a stage's ``SubpipeError`` (it is in the report)."""
+    from pipeline.batch import make_plans
+    from pipeline.engine import Coordinator, EngineSettings
+    from pipeline.ledger import Ledger
+
+    root = Path(root)
     records: list[StageRecord] = []
-    for stage in stages:
-        blocked = [n for n in stage.needs if n not in ctx.records or ctx.records[n].status != "ok"]
-        started = time.perf_counter()
-        if blocked:
-            record = StageRecord(stage.name, "skipped", f"needs {', '.join(blocked)}")
-        else:
-            try:
-                result = stage.run(ctx)
-            except SubpipeError as exc:
-                record = StageRecord(
-                    stage.name, "failed", str(exc), seconds=time.perf_counter() - started, error=exc
-                )
-            else:
-                record = StageRecord(
-                    stage.name,
-                    result.status,
-                    result.summary,
-                    result.outputs,
-                    result.details,
-                    time.perf_counter() - started,
-                )
-        ctx.records[stage.name] = record
+
+    def add(record: StageRecord) -> None:
         records.append(record)
         if on_record is not None:
             on_record(record)
-    return DemoReport(ctx.root, tuple(records))
+
+    def check(name: str, fn: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            out = fn()
+        except SubpipeError as exc:
+            add(StageRecord(name, "failed", str(exc), seconds=time.perf_counter() - started, error=exc))
+            return None
+        summary, details = out if isinstance(out, tuple) else (out, {})
+        add(StageRecord(name, "ok", summary, details=details, seconds=time.perf_counter() - started))
+        return out
+
+    started = time.perf_counter()
+    try:
+        inputs = build_demo_inputs(root)
+    except SubpipeError as exc:
+        add(StageRecord("inputs", "failed", str(exc), error=exc))
+        return DemoReport(root, tuple(records))
+    flaws = sum(1 for f in inputs.flaws if f.rule)
+    add(
+        StageRecord(
+            "inputs",
+            "ok",
+            f"film {inputs.duration_ms / 1000:.1f} s with Russian speech on a music bed; uploads "
+            f"ru (KOI8-R), en (UTF-8), pl (cp1250, 2.5 s late); {flaws} planted flaws",
+            outputs=tuple(inputs.outputs),
+            seconds=time.perf_counter() - started,
+            details={
+                "film": str(inputs.film),
+                "duration_ms": inputs.duration_ms,
+                "uploads": {lang: str(p) for lang, p in inputs.subtitles.items()},
+                "encodings": dict(inputs.encodings),
+                "planted_flaws": [f.to_json() for f in inputs.flaws],
+            },
+        )
+    )
+    check("check:inspect", lambda: check_inspect(inputs))
+    check("check:flaws", lambda: check_flaws(inputs))
+
+    out_dir = root / "output"
+    engine = EngineSettings(workers=workers)
+    with Ledger(ledger_path or root / "ledger.sqlite") as ledger:
+        plans, bad = make_plans(
+            [inputs.input_dir], ledger=ledger, out_root=out_dir, engine=engine, single=True
+        )
+        if bad:
+            error = ContentError(bad[0].reason, path=inputs.input_dir)
+            add(StageRecord("job", "failed", str(error), error=error))
+            return DemoReport(root, tuple(records))
+        with Coordinator(ledger, engine) as coordinator:
+            result = coordinator.run(plans, command="demo")[0]
+    if result.error is not None:
+        error = ContentError(result.error, path=inputs.input_dir)
+        add(StageRecord("job", "failed", str(error), error=error))
+    for envelope in result.stages:
+        add(record_of(envelope, out_dir))
+    if result.ok:
+        check("check:fix", lambda: check_fix(inputs, out_dir))
+        check("check:align", lambda: check_align(inputs, out_dir))
+    return DemoReport(root, tuple(records), result_file=out_dir / "result.json")

@@ -320,15 +320,14 @@ def _write_stamp(
 
 
 def clean_temporaries(out_dir: Path) -> int:
-    """Remove ``.NAME.tmp-*`` files a killed run left under ``out_dir``."""
-    n = 0
+    """Remove the temporaries a killed run left under ``out_dir`` (those whose process is
+    gone: ``subtitles.atomic`` names each temporary after its host and process)."""
+    from subtitles.atomic import remove_stale_temporaries
+
     if not out_dir.is_dir():
         return 0
-    for p in out_dir.rglob(".*.tmp-*"):
-        with contextlib.suppress(OSError):
-            p.unlink()
-            n += 1
-    return n
+    folders = [out_dir, *(p for p in out_dir.rglob("*") if p.is_dir())]
+    return sum(len(remove_stale_temporaries(folder)) for folder in folders)
 
 
 # -- the walk ---------------------------------------------------------------------------------
@@ -492,11 +491,14 @@ class JobResult:
         """Each language's outcome: ``ok`` or where it stopped."""
         out: dict[str, str] = {}
         for s in self.stages:
-            if ":" in s.stage:
-                tag = s.stage.split(":", 1)[1]
-                if s.status in (StageStatus.FAILED, StageStatus.REFUSED) and tag not in out:
+            if ":" not in s.stage:
+                continue
+            tag = s.stage.split(":", 1)[1]
+            if s.status in (StageStatus.FAILED, StageStatus.REFUSED):
+                if out.get(tag, "ok") == "ok":
                     out[tag] = f"{s.status} at {s.stage.split(':')[0]}"
-                out.setdefault(tag, "ok") if s.ok else None
+            else:
+                out.setdefault(tag, "ok")
         return out
 
     def to_json(self) -> dict[str, Any]:

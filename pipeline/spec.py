@@ -231,7 +231,7 @@ def _discover_subtitles(
             ignored.append(f"{p.name}: not named {film.stem}.<lang>{p.suffix}")
             continue
         found.append(SubtitleInput(tag, language, resolve_inside(folder, p.name, what="subtitle", spec=spec)))
-    return tuple(found), tuple(ignored)
+    return tuple(sorted(found, key=lambda s: s.tag)), tuple(ignored)
 
 
 def _from_folder(folder: Path) -> JobSpec:

@@ -9,13 +9,14 @@ import click
 from pipeline.cli.output import emit_json
 from pipeline.demo_stages import DemoReport, StageRecord, run_demo
 
-_MARK = {"ok": "ok", "failed": "FAILED", "skipped": "skipped"}
+_MARK = {"ok": "ok", "failed": "FAILED", "refused": "REFUSED", "skipped": "skipped"}
 
 
 def _show(record: StageRecord, root: Path) -> None:
-    click.echo(f"  {_MARK[record.status]:<8} {record.name:<8} {record.summary}  ({record.seconds:.1f} s)")
+    took = "reused" if record.reused else f"{record.seconds:.1f} s"
+    click.echo(f"  {_MARK[record.status]:<8} {record.name:<14} {record.summary}  ({took})")
     for shown in record.to_json(root)["outputs"]:
-        click.echo(f"{'':20}{shown}")
+        click.echo(f"{'':26}{shown}")
 
 
 @click.command("demo")
@@ -23,10 +24,16 @@ def _show(record: StageRecord, root: Path) -> None:
     "directory", metavar="[DIR]", required=False, default="subpipe-demo", type=click.Path(path_type=Path)
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the stage records as JSON on stdout.")
-def command(directory: Path, as_json: bool) -> None:
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Dask worker processes."
+)
+def command(directory: Path, as_json: bool, workers: int) -> None:
     """Make a short demo film with Russian speech and its ru/en/pl subtitle uploads, as
     translators deliver them (KOI8-R, cp1250 and 2.5 s late, planted flaws), then run the
-    pipeline on them and show where every output is.
+    pipeline on them as a job (the same as subpipe run DIR/input --out DIR/output, on an
+    embedded Dask cluster, recorded in DIR/ledger.sqlite) and show where every output is.
+    The demo then checks what it planted: every flaw found, fixed where safe, the late
+    Polish file aligned back onto the truth.
 
     DIR defaults to ./subpipe-demo. Inputs go to DIR/input (with planted_flaws.json and
     the truth timing in DIR/input/truth), results to DIR/output. Running it again into
@@ -43,12 +50,16 @@ def command(directory: Path, as_json: bool) -> None:
         raise click.BadParameter(f"{directory} exists and is not a folder", param_hint="DIR")
     if not as_json:
         click.echo(f"subpipe demo in {root}")
-    report: DemoReport = run_demo(root, on_record=None if as_json else (lambda r: _show(r, root)))
+    report: DemoReport = run_demo(
+        root, on_record=None if as_json else (lambda r: _show(r, root)), workers=workers
+    )
     if as_json:
         emit_json(report.to_json())
     else:
         counts = {s: sum(1 for r in report.stages if r.status == s) for s in _MARK}
         shown = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         click.echo(f"{shown}; inputs in {root / 'input'}, results in {root / 'output'}")
+        if report.result_file is not None:
+            click.echo(f"result: {report.result_file}")
     if report.error is not None:
         raise report.error

@@ -28,8 +28,7 @@ from pipeline.demo import (
     break_lines,
     build_demo_inputs,
 )
-from pipeline.demo_stages import ALIGN_TOLERANCE_MS, DemoContext, Stage, StageResult, _matches, run_demo
-from subtitles.errors import ContentError
+from pipeline.demo_stages import ALIGN_TOLERANCE_MS, _matches
 from subtitles.qc import Finding, Severity
 from tests.pipeline.helpers import subpipe
 
@@ -67,20 +66,36 @@ def flaws(demo: DemoRun) -> list[dict[str, Any]]:
     return data
 
 
+JOB_STAGES = [
+    f"{stage}:{lang}" for stage in ("inspect", "fix", "align", "validate") for lang in ("en", "pl", "ru")
+]
+
+
 @pytest.mark.media
-def test_demo_runs_every_built_stage(demo: DemoRun) -> None:
+def test_demo_runs_as_a_job_through_the_engine(demo: DemoRun) -> None:
     stages = {s["name"]: s for s in demo.report["stages"]}
-    assert list(stages) == ["inputs", "inspect", "validate", "fix", "align", "mux"]
+    assert list(stages) == [
+        "inputs", "check:inspect", "check:flaws", *JOB_STAGES, "mux", "check:fix", "check:align",
+    ]  # fmt: skip
     assert "output/crackdown.mkv" in stages["mux"]["outputs"]
     problems = {n: s["summary"] for n, s in stages.items() if s["status"] != "ok"}
     assert problems == {}
     assert demo.report["ok"] is True
     assert demo.returncode == 0, demo.stderr
+    # the job's own record, as `subpipe run` writes it, and the ledger the engine kept
+    result = json.loads((demo.root / "output" / "result.json").read_text("utf-8"))
+    assert result["status"] == "ok" and [s["stage"] for s in result["stages"]] == [*JOB_STAGES, "mux"]
+    assert result["languages"] == {"en": "ok", "pl": "ok", "ru": "ok"}
+    import sqlite3
+
+    db = sqlite3.connect(demo.root / "ledger.sqlite")
+    assert db.execute("SELECT status FROM attempts").fetchall() == [("ok",)]
+    assert db.execute("SELECT COUNT(*) FROM stages WHERE status='ok' AND reused=0").fetchone() == (13,)
 
 
 @pytest.mark.media
 def test_validate_stage_found_every_planted_flaw(demo: DemoRun) -> None:
-    stage = next(s for s in demo.report["stages"] if s["name"] == "validate")
+    stage = next(s for s in demo.report["stages"] if s["name"] == "check:flaws")
     assert stage["status"] == "ok", stage["summary"]
     planted = [f for f in flaws(demo) if "rule" in f]
     found = {(f["file"], f["rule"]) for f in stage["details"]["planted_found"]}
@@ -295,41 +310,14 @@ def test_human_report_and_second_run_into_the_same_folder(demo: DemoRun) -> None
     before = {p: p.read_bytes() for p in (demo.root / "input").rglob("*.srt")}
     again = subpipe("demo", demo.root)
     assert again.returncode == demo.returncode, again.stderr  # same outcome the second time
-    for stage in ("inputs", "inspect", "validate", "fix", "mux"):
-        assert re.search(rf"^\s+ok\s+{stage}\b", again.stdout, re.M), again.stdout
+    for stage in ("inputs", "check:flaws", "fix:ru", "align:pl", "mux", "check:align"):
+        assert re.search(rf"^\s+ok\s+{stage}\s", again.stdout, re.M), again.stdout
+    # the second run found every job stage stamped: nothing ran again
+    assert len(re.findall(r"\(reused\)$", again.stdout, re.M)) == len(JOB_STAGES) + 1, again.stdout
     assert "output/crackdown.mkv" in again.stdout
     assert stranger.read_text("utf-8") == "mine"
     assert {p: p.read_bytes() for p in before} == before  # deterministic
     assert not [p for p in demo.root.rglob(".*tmp-*")]  # no temporaries left
-
-
-def test_stage_runner_records_ok_failed_and_skipped(tmp_path: Path) -> None:
-    def ok(ctx: DemoContext) -> StageResult:
-        return StageResult("fine", outputs=(ctx.root / "a.txt",), details={"n": 1})
-
-    def broken(ctx: DemoContext) -> StageResult:
-        raise ContentError("went wrong", path=ctx.root / "b.srt", line=3)
-
-    seen: list[str] = []
-    report = run_demo(
-        tmp_path,
-        stages=[
-            Stage("one", "a.txt", ok),
-            Stage("two", "", broken, needs=("one",)),
-            Stage("three", "", ok, needs=("two",)),
-            Stage("four", "", ok),
-        ],
-        on_record=lambda r: seen.append(r.name),
-    )
-    assert seen == ["one", "two", "three", "four"]
-    assert [r.status for r in report.stages] == ["ok", "failed", "skipped", "ok"]
-    assert isinstance(report.error, ContentError) and report.error.line == 3
-    data = report.to_json()
-    assert data["ok"] is False
-    assert data["stages"][0]["outputs"] == ["a.txt"] and data["stages"][0]["details"] == {"n": 1}
-    assert data["stages"][1]["error"].endswith("b.srt:3: went wrong")
-    assert data["stages"][2]["summary"] == "needs two"
-    json.dumps(data)  # JSON-ready
 
 
 def test_help_has_an_example() -> None:
