@@ -10,8 +10,17 @@ word, long lines) into a temporary folder, then in the same run measures
 and prints both totals, their ratio (target: at most 1.0) and p50/p95 per file (target:
 a 1,000-cue file validated in under 50 ms).
 
-    python bench/validate.py              # 1,000 files
-    python bench/validate.py --files 50   # a quick run
+Then the scale check: one file of 50,000 and one of 200,000 cues (same generator, Russian),
+and every command a user runs on it (``validate``, ``validate --json``, ``fix -o``,
+``fix --dry-run``, ``inspect``) run through the real CLI as a subprocess. It prints wall
+time, CPU time and peak RSS per command and size (measured by ``os.wait4`` in the small
+launcher of ``bench.align``, so the benchmark's own memory is not counted), the growth from
+the smallest to the largest size against the growth in cues (linear: about 1.0 per cue),
+and the targets at the largest size: under 10 s and 400 MB per command.
+
+    python bench/validate.py                          # 1,000 files, then 50k and 200k cues
+    python bench/validate.py --files 50 --scale 0     # a quick run, no scale check
+    python bench/validate.py --scale 10000,40000      # other sizes (comma-separated)
 """
 
 from __future__ import annotations
@@ -26,10 +35,28 @@ from pathlib import Path
 
 import pysubs2
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: ``bench`` importable
+from bench.align import run_child, subpipe_exe
 from subtitles.language import Language
 from subtitles.load import load_track
 from subtitles.qc import Context, Profile, build_profile, validate_track
 from subtitles.timing import format_srt_time
+
+#: The commands of the scale check, as users type them (``{sub}`` the file, ``{out}`` fix's output).
+SCALE_COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("validate", ("validate", "{sub}")),
+    ("validate --json", ("validate", "--json", "{sub}")),
+    ("fix", ("fix", "{sub}", "-o", "{out}")),
+    ("fix --dry-run", ("fix", "--dry-run", "{sub}")),
+    ("inspect", ("inspect", "{sub}")),
+)
+#: Targets of issue 7 at 200,000 cues, per command.
+TARGET_WALL_S = 10.0
+TARGET_PEAK_MB = 400.0
+#: Time per cue may grow this much from the smallest to the largest size and still count as
+#: linear (start-up, and a shared machine's noise, weigh more on the small file).
+LINEAR_SLACK = 1.3
+SCALE_TIMEOUT_S = 150.0
 
 SENTENCES = {
     "ru": [
@@ -97,24 +124,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--files", type=int, default=1000, help="number of files (default 1000)")
+    parser.add_argument(
+        "--files", type=int, default=1000, help="number of files (default 1000; 0: the scale check only)"
+    )
     parser.add_argument("--cues", type=int, default=1000, help="cues per file (default 1000)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--scale",
+        default="50000,200000",
+        help="cue counts of the scale check, comma-separated (default 50000,200000; 0 skips it)",
+    )
     args = parser.parse_args(argv)
-    rng = random.Random(args.seed)
+    sizes = sorted({int(n) for n in args.scale.split(",") if n.strip() and int(n) > 0})
+    if args.files > 0:
+        many_files(args.files, args.cues, args.seed)
+    return scale_check(sizes, args.seed) if sizes else 0
+
+
+def many_files(files: int, cues: int, seed: int) -> None:
+    """The first measure: validation time of many ordinary files against pysubs2's parse time."""
+    rng = random.Random(seed)
     langs = ("ru", "en", "pl")
 
     with tempfile.TemporaryDirectory(prefix="subpipe-bench-") as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
         paths = []
-        for i in range(args.files):
+        for i in range(files):
             lang = langs[i % 3]
             path = folder / f"film{i:04d}.{lang}.srt"
-            path.write_text(make_srt(lang, args.cues, rng), encoding="utf-8")
+            path.write_text(make_srt(lang, cues, rng), encoding="utf-8")
             paths.append(path)
         print(
-            f"generated {args.files} files x {args.cues} cues in {time.perf_counter() - t0:.1f} s",
+            f"generated {files} files x {cues} cues in {time.perf_counter() - t0:.1f} s",
             file=sys.stderr,
         )
 
@@ -149,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parse_total, qc_total = sum(parse_times), sum(qc_times)
     ms = 1000.0
-    print(f"files: {args.files}, cues per file: {args.cues}, findings: {findings}")
+    print(f"files: {files}, cues per file: {cues}, findings: {findings}")
     print(
         f"pysubs2 load: total {parse_total:.2f} s, p50 {statistics.median(parse_times) * ms:.1f} ms, "
         f"p95 {percentile(parse_times, 0.95) * ms:.1f} ms"
@@ -166,7 +208,64 @@ def main(argv: list[str] | None = None) -> int:
         f"(encoding and language detection, sniffing, source lines); "
         f"load+validate / pysubs2 load: {(load_total + qc_total) / parse_total:.2f}"
     )
-    return 0
+
+
+def scale_check(sizes: list[int], seed: int) -> int:
+    """Every command on one file per size, through the CLI; 1 when a command failed to run."""
+    exe = subpipe_exe()
+    results: dict[tuple[int, str], tuple[float, float, float]] = {}
+    failed = False
+    print()
+    print("scale: one Russian file per size, each command run through the CLI")
+    print(f"{'cues':>8}  {'command':<16} {'wall s':>7} {'cpu s':>7} {'peak MB':>8}  exit")
+    with tempfile.TemporaryDirectory(prefix="subpipe-bench-scale-") as tmp:
+        folder = Path(tmp)
+        for size in sizes:
+            sub = folder / f"scale{size}.ru.srt"
+            sub.write_text(make_srt("ru", size, random.Random(seed)), encoding="utf-8")
+            for name, template in SCALE_COMMANDS:
+                out = folder / f"scale{size}.fixed.ru.srt"
+                argv = [exe, *(a.format(sub=sub, out=out) for a in template)]
+                run = run_child(
+                    argv,
+                    cwd=folder / "runs" / f"{size}-{name.replace(' ', '')}",
+                    env=None,
+                    timeout=SCALE_TIMEOUT_S,
+                )
+                ok = run.exit_code in (0, 1)  # 1: the planted flaws are error findings
+                failed |= not ok
+                results[size, name] = (run.wall_s, run.cpu_s, run.maxrss_mb)
+                note = "" if ok else f"  FAILED: {run.stderr.strip().splitlines()[-1:] or run.exit_code}"
+                print(
+                    f"{size:>8}  {name:<16} {run.wall_s:>7.2f} {run.cpu_s:>7.2f} {run.maxrss_mb:>8.0f}  "
+                    f"{run.exit_code}{note}",
+                    flush=True,
+                )
+                out.unlink(missing_ok=True)
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        growth = large / small
+        print(
+            f"linearity: {large} vs {small} cues ({growth:.2f}x the cues); linear is time growth <= "
+            f"{LINEAR_SLACK:.1f} x {growth:.2f}"
+        )
+        for name, _ in SCALE_COMMANDS:
+            (wall_s, cpu_s, mb_s), (wall_l, cpu_l, mb_l) = results[small, name], results[large, name]
+            ratio = cpu_l / cpu_s if cpu_s > 0 else float("inf")
+            verdict = "linear" if ratio <= LINEAR_SLACK * growth else "SUPERLINEAR"
+            print(
+                f"  {name:<16} cpu {ratio:.2f}x (per cue {ratio / growth:.2f}), "
+                f"wall {wall_l / wall_s:.2f}x, peak MB {mb_l / mb_s:.2f}x: {verdict}"
+            )
+    largest = sizes[-1]
+    print(
+        f"targets at {largest} cues: wall < {TARGET_WALL_S:g} s and peak < {TARGET_PEAK_MB:g} MB per command"
+    )
+    for name, _ in SCALE_COMMANDS:
+        wall, _cpu, mb = results[largest, name]
+        verdict = "ok" if wall < TARGET_WALL_S and mb < TARGET_PEAK_MB else "OVER"
+        print(f"  {name:<16} {wall:.2f} s, {mb:.0f} MB: {verdict}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

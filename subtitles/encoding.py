@@ -127,7 +127,7 @@ def decode_bytes(
     except UnicodeDecodeError as exc:
         _refuse_damaged_utf8(data, exc, path)
     else:
-        non_ascii = sum(1 for ch in text if ord(ch) > 0x7F)
+        non_ascii = 0 if text.isascii() else len(text) - len(text.encode("ascii", "ignore"))
         confidence = 1.0 if non_ascii == 0 else 1.0 - 0.5 ** min(non_ascii + 4, 30)
         return text, EncodingGuess("utf-8", confidence)
     ranked = rank_legacy(data, language=language)

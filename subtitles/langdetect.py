@@ -242,7 +242,7 @@ class TextStats:
     @classmethod
     def of(cls, text: str) -> TextStats:
         lowered = text.lower()
-        letters = Counter(ch for ch in lowered if ch.isalpha())
+        letters = Counter({ch: n for ch, n in Counter(lowered).items() if ch.isalpha()})  # counted in C
         words = Counter(_WORD.findall(lowered))
         scripts: Counter[str] = Counter()
         for ch, count in letters.items():

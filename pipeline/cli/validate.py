@@ -58,6 +58,14 @@ def command(
     else:
         click.echo(format_text(report, min_severity=Severity(show)))
     if report.exit_code == EXIT_UNREADABLE:
+        # Each unreadable file is named on stderr as the one-line error a script reads, not
+        # only in the report on stdout (which may be JSON, or piped away).
+        unreadable = [f for f in report.files if f.error is not None]
+        errors = [InputError(f.error or "", path=f.path, line=f.error_line) for f in unreadable]
+        if len(errors) == 1:
+            raise errors[0]
+        for error in errors:
+            click.echo(f"subpipe: error: {error}", err=True)
         raise InputError(f"{report.unreadable} of {len(report.files)} files could not be read")
     if report.exit_code == EXIT_FINDINGS:
         raise ContentError(f"validation failed: {report.summary()}")

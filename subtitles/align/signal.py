@@ -97,6 +97,45 @@ def _union(starts: FloatArray, ends: FloatArray) -> list[tuple[float, float]]:
     return merged
 
 
+#: No film goes an hour without a line: a cue after such a gap is a mistyped time (50 hours
+#: for 00:50), and the activity arrays must not stretch to reach it.
+MAX_SILENT_GAP_MS = 3_600_000
+#: How far a transform the aligner may choose can stretch a file: the largest frame-rate
+#: change (25 → 23.976 fps, 4.3 %) with room to spare.
+MAX_STRETCH = 1.1
+
+
+def plausible_end(starts_ms: FloatArray, ends_ms: FloatArray) -> int:
+    """Where a track's timeline plausibly ends: the latest cue end (cut to the next start
+    plus the gap limit) before the first gap of more than ``MAX_SILENT_GAP_MS`` between
+    consecutive cue starts. Used for a reference track, which has no film to bound it."""
+    if starts_ms.size == 0:
+        return 0
+    order = np.argsort(starts_ms, kind="stable")
+    s = np.asarray(starts_ms, dtype=np.float64)[order]
+    e = np.asarray(ends_ms, dtype=np.float64)[order]
+    jumps = np.flatnonzero(np.diff(s) > MAX_SILENT_GAP_MS)
+    last = int(jumps[0]) if jumps.size else s.size - 1
+    limit = float(s[last]) + MAX_SILENT_GAP_MS  # a mistyped end is cut too
+    return max(0, int(min(float(e[: last + 1].max()), limit)))
+
+
+def analysis_window(
+    starts_ms: FloatArray, ends_ms: FloatArray, span_ms: int, max_offset_ms: int
+) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+    """Which cues the aligner looks at, and their ends as it sees them.
+
+    A cue that no allowed transform (an offset up to ``max_offset_ms``, a frame-rate change)
+    can bring inside ``[0, span_ms)`` cannot be matched to the film's speech; analysing it
+    would only stretch every array to its time (a cue typed at 50 hours: a 50-hour grid).
+    Such cues are left out of the analysis (they are still moved with their neighbours, and
+    clamped inside the film); ends are cut at the same reach.
+    """
+    reach = (span_ms + max_offset_ms) * MAX_STRETCH
+    keep = (np.asarray(starts_ms) < reach) & (np.asarray(ends_ms) > -max_offset_ms * MAX_STRETCH)
+    return keep, np.minimum(np.asarray(ends_ms, dtype=np.float64), reach)
+
+
 def signal_from_intervals(
     intervals: Sequence[tuple[int, int]], duration_ms: int | None = None
 ) -> SpeechSignal:
@@ -106,7 +145,7 @@ def signal_from_intervals(
         ends = np.array([b for _, b in intervals], dtype=np.float64)
     else:
         starts = ends = np.zeros(0, dtype=np.float64)
-    end = int(duration_ms) if duration_ms is not None else int(ends.max(initial=0.0))
+    end = int(duration_ms) if duration_ms is not None else plausible_end(starts, ends)
     n = frames_for(end)
     speech = interval_activity(starts, ends, n) >= 0.5
     onsets = np.unique(starts[(starts >= 0) & (starts < end)]) if starts.size else starts

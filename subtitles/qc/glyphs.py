@@ -43,14 +43,33 @@ NOT_DRAWN = frozenset("\n\r\t\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
 
 @functools.cache
 def find_font(file_name: str = DEFAULT_FONT_FILE) -> Path | None:
-    """The first font file called ``file_name`` in the standard font folders."""
+    """The first readable font file called ``file_name`` in the standard font folders.
+
+    A folder or font file that cannot be read (a ``~/.fonts`` left unreadable by another
+    account, a broken mount) is skipped, not an error: the user asked for no particular
+    folder, and the system's copy of the font serves as well.
+    """
     for root in font_dirs():
-        if not root.is_dir():
+        try:
+            if not root.is_dir():
+                continue
+        except OSError as exc:
+            log.debug("font folder %s skipped: %s", root, exc.strerror or exc)
             continue
-        for dirpath, _dirs, files in os.walk(root):
-            if file_name in files:
+        for dirpath, _dirs, files in os.walk(root, onerror=lambda exc: log.debug("skipped: %s", exc)):
+            if file_name in files and _readable(Path(dirpath) / file_name):
                 return Path(dirpath) / file_name
     return None
+
+
+def _readable(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            fh.read(4)
+        return True
+    except OSError as exc:
+        log.debug("font %s skipped: %s", path, exc.strerror or exc)
+        return False
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from pathlib import PurePath
 
 from subtitles.langdetect import LanguageGuess, TextStats, detect_language, profiles
@@ -89,7 +90,7 @@ def detected(view: TrackView, out: Emit) -> None:
             )
         return
     text = _text(view)
-    letters = sum(1 for ch in text if ch.isalpha())
+    letters = sum(n for ch, n in Counter(text).items() if ch.isalpha())  # counted in C, not per letter
     words = len(_WORD.findall(text))
     if guess.language is None or letters < MIN_CONFIRM_LETTERS or words < MIN_CONFIRM_WORDS:
         out.file(

@@ -170,18 +170,56 @@ def mixed_script(view: TrackView, out: Emit) -> None:
 
 
 _REPLACEMENT = re.compile("\ufffd")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1d\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+#: Bidirectional overrides: the letters between them are drawn in the forced order, so a cue
+#: can show text that reads differently from what it holds (``U+202E`` turns "gnp" into "png").
+BIDI_OVERRIDES = frozenset("\u202d\u202e")
+#: Bidi embeddings, their terminator and the isolates: they change how a line is laid out.
+#: Right-to-left subtitles use them to keep punctuation at the right end; elsewhere they
+#: only reorder neutral characters invisibly.
+BIDI_EMBEDDINGS = frozenset("\u202a\u202b\u202c\u2066\u2067\u2068\u2069")
+#: Direction marks (LRM, RLM, ALM): invisible and ordinary in right-to-left text.
+BIDI_MARKS = frozenset("\u200e\u200f\u061c")
+#: Scripts written right to left (ISO 15924), where embeddings and marks belong.
+RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Syrc", "Thaa", "Nkoo", "Adlm", "Rohg", "Mand", "Samr"})
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1d\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff"
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
-@rule("text.control_chars", Severity.ERROR, "Control or invisible characters in the text.")
+def _bidi_severity(ch: str, rtl: bool, severity: Severity) -> Severity | None:
+    """How bad a character of ``_CONTROL`` is in this track (``None``: fine here).
+
+    Overrides are the rule's severity everywhere (they can make a cue read as something it
+    does not say). Embeddings and isolates are too in a left-to-right language, a warning in
+    a right-to-left one; direction marks are a warning in a left-to-right language and
+    ordinary in a right-to-left one.
+    """
+    lesser = severity if severity.rank < Severity.WARNING.rank else Severity.WARNING
+    if ch in BIDI_MARKS:
+        return None if rtl else lesser
+    if ch in BIDI_EMBEDDINGS:
+        return lesser if rtl else severity
+    return severity
+
+
+@rule("text.control_chars", Severity.ERROR, "Control, bidi-override or invisible characters in the text.")
 def control_chars(view: TrackView, out: Emit) -> None:
     damaged = view.mojibake[1] if view.mojibake is not None else {}
+    lang = view.track.language
+    rtl = lang is not None and script_of(lang) in RTL_SCRIPTS
     found: dict[int, list[str]] = {}
     where: dict[int, int] = {}
+    worst: dict[int, Severity] = {}
     for i, m in view.scan(_CONTROL):
         ch = m.group(0)
         if i in damaged and "\x80" <= ch <= "\x9f":
             continue  # part of mojibake, reported by enc.mojibake
+        severity = _bidi_severity(ch, rtl, out.severity)
+        if severity is None:
+            continue
+        if i not in worst or severity.rank > worst[i].rank:
+            worst[i] = severity
         found.setdefault(i, []).append(f"U+{ord(ch):04X}")
         where.setdefault(i, view.text_line_at(i, m.start()))
     for i, codes in found.items():
@@ -191,7 +229,16 @@ def control_chars(view: TrackView, out: Emit) -> None:
             if c1 and C1_IN_WORD.search(view.texts.plain[i])
             else ""
         )
-        out.cue(i, f"control characters {', '.join(dict.fromkeys(codes))}{hint}", text_line=where[i])
+        if any(chr(int(c[2:], 16)) in BIDI_OVERRIDES for c in codes):
+            hint += " (a bidi override: the letters after it are drawn in another order than written)"
+        elif any(chr(int(c[2:], 16)) in BIDI_EMBEDDINGS | BIDI_MARKS for c in codes):
+            hint += " (invisible bidi controls: they reorder how the line is drawn)"
+        out.cue(
+            i,
+            f"control characters {', '.join(dict.fromkeys(codes))}{hint}",
+            text_line=where[i],
+            severity=worst[i],
+        )
 
 
 @rule("text.replacement_char", Severity.ERROR, "U+FFFD: text lost to a wrong decoding before it reached us.")

@@ -37,11 +37,15 @@ def overlap(view: TrackView, out: Emit) -> None:
     starts, ends = view.starts[order], view.ends[order]
     running = np.maximum.accumulate(ends)
     later = np.flatnonzero(starts[1:] < running[:-1]) + 1
+    # the earlier cue still on screen: the latest-ending one before k (the first such, as
+    # argmax would say), tracked for every position at once: a file of overlaps stays linear
+    rises = np.ones(len(ends), dtype=bool)
+    rises[1:] = ends[1:] > running[:-1]
+    leader = np.maximum.accumulate(np.where(rises, np.arange(len(ends)), 0))
     ends_list = ends.tolist()
     for k in later.tolist():
         i = int(order[k])
-        # the earlier cue still on screen: the latest-ending one before k
-        prev_k = int(np.argmax(ends[:k]))
+        prev_k = int(leader[k - 1])
         j = int(order[prev_k])
         if _positioned(view, i) != _positioned(view, j) or (
             view.texts.markup == "ass" and view.cues[i].style != view.cues[j].style
