@@ -36,3 +36,11 @@ def dies(conn: Connection, *args: object) -> None:
 def hangs(conn: Connection, *args: object) -> None:
     """A worker that never answers."""
     time.sleep(60)
+
+
+def sleeper(parent: int) -> None:
+    """A worker that, as ``media.vad``'s do, dies with its parent, then waits."""
+    from media.runner import die_with_parent
+
+    die_with_parent(parent)
+    time.sleep(60)
