@@ -25,6 +25,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import resource
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -319,6 +321,8 @@ class BurnRun:
     checks: tuple[OutputCheck, ...]
     libass: LibassReport
     stderr_tail: str = field(default="", repr=False)
+    encode_wall_s: float = 0.0
+    encode_cpu_s: float = 0.0  # ffmpeg's user + system time (every core)
 
 
 def burn_args(
@@ -379,6 +383,7 @@ def burn_renditions(
     with contextlib.ExitStack() as stack:
         temps = [stack.enter_context(atomic_path(p.output)) for p in planned]
         args = burn_args(film, planned, encoding, fontsdir, temps)
+        wall0, cpu0 = time.monotonic(), _children_cpu()
         done = ffmpeg_streaming(
             args,
             timeout=timeout_for(info.duration_ms, len(planned)),
@@ -386,6 +391,7 @@ def burn_renditions(
             on_line=on_line,
             path=film,
         )
+        encode_wall, encode_cpu = time.monotonic() - wall0, _children_cpu() - cpu0
         report = scan_libass(done.stderr)
         if report.fontselect_failed or report.invalid_utf8:
             what = (
@@ -406,7 +412,12 @@ def burn_renditions(
                 if failed:
                     raise OutputVerificationError(_frame_failures(failed), path=plan.output)
             checks.append(OutputCheck(plan.output, out_info, tuple(frames)))
-    return BurnRun(tuple(done.args), tuple(checks), report)
+    return BurnRun(tuple(done.args), tuple(checks), report, encode_wall_s=encode_wall, encode_cpu_s=encode_cpu)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _libass_lines(stderr: str) -> str:

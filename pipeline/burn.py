@@ -73,8 +73,8 @@ PRESETS = (
 
 #: Cues and gaps looked at per output: enough to catch a missing font, a wrong time base or
 #: a wrong band, few enough that checking costs seconds, not another encode.
-SAMPLE_CUES = 6
-SAMPLE_GAPS = 4
+SAMPLE_CUES = 4
+SAMPLE_GAPS = 3
 
 #: A cue that needs this many lines in an output is named in a warning.
 LONG_CUE_LINES = 3
@@ -174,6 +174,8 @@ class BurnResult:
     warnings: tuple[str, ...] = ()
     libass: LibassReport = field(default_factory=LibassReport)
     elapsed_s: float = 0.0
+    encode_wall_s: float = 0.0
+    encode_cpu_s: float = 0.0
 
     @property
     def command_line(self) -> str:
@@ -193,6 +195,8 @@ class BurnResult:
             "libass": self.libass.to_json(),
             "warnings": list(self.warnings),
             "elapsed_s": round(self.elapsed_s, 2),
+            "encode_wall_s": round(self.encode_wall_s, 2),
+            "encode_cpu_s": round(self.encode_cpu_s, 2),
         }
 
 
@@ -579,7 +583,7 @@ def burn(options: BurnOptions, on_progress: Callable[[BurnProgress], None] | Non
     return BurnResult(
         film, outputs, run.command, fonts, ffmpeg_name, dry_run=False, verified=options.verify,
         proof_sheet=proof_path, proof_time_ms=proof_time, warnings=tuple(warnings), libass=run.libass,
-        elapsed_s=time.monotonic() - started,
+        elapsed_s=time.monotonic() - started, encode_wall_s=run.encode_wall_s, encode_cpu_s=run.encode_cpu_s,
     )  # fmt: skip
 
 

@@ -145,12 +145,12 @@ def test_ctrl_c_stops_ffmpeg_and_removes_temporaries(tmp_path: Path) -> None:
     assert code == 130
     assert _leftovers(out) == []
     running = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
             try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                cmdline = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
             if str(out).encode() in cmdline:
-                running.append(pid)
+                running.append(entry.name)
     assert running == [], "ffmpeg still running after Ctrl-C"
