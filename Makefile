@@ -17,6 +17,12 @@ $(STAMP): pyproject.toml
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg \
 	    || echo "set-up: apt-get could not install ffmpeg: media tests will run on the bundled ffmpeg only"; \
 	else echo "set-up: not installing Debian's ffmpeg (needs root and apt-get): media tests will run on the bundled ffmpeg only"; fi
+	@# DejaVu Sans: the burn-in font (Cyrillic and Polish letters); fontconfig for fc-match (root only).
+	@if fc-match -f '%{family}' 'DejaVu Sans' 2>/dev/null | grep -q 'DejaVu Sans'; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core fontconfig \
+	    || echo "set-up: apt-get could not install fonts-dejavu-core: burn-in tests will skip"; \
+	else echo "set-up: DejaVu Sans not installed (needs root and apt-get): burn-in tests will skip, or use --font FILE"; fi
 	$(BIN)/python -m media.ffmpeg --check
 	touch $@
 
