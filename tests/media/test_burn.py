@@ -244,3 +244,15 @@ def test_generated_scripts_match_the_output_size(film: Path, subs: dict[str, Pat
     assert (parsed.info["PlayResX"], parsed.info["PlayResY"]) == ("214", "120")
     assert parsed.styles["Default"].fontsize == pytest.approx(0.055 * 120, abs=0.1)
     assert Fraction(214, 120) == pytest.approx(Fraction(320, 180), rel=0.01)
+
+
+def test_cp1251_upload_is_burned_as_text(film: Path, tmp_path: Path) -> None:
+    """A Windows-1251 file is decoded by ingest and handed to libass as UTF-8 (libass would
+    stop on it with "Invalid UTF-8" otherwise)."""
+    sub = write_srt(
+        tmp_path / "old.ru.srt", [(200, 1200, "Привет, мир"), (1800, 2600, "Ещё раз")], encoding="cp1251"
+    )
+    result = run_burn(film, [sub], tmp_path / "out", proof=False)
+    assert not result.libass.invalid_utf8
+    g = plan_geometry(SIZE, 180, None)
+    assert all(c["bottom"] > 30 for c in changed(film, result.outputs[0].path, g, CUE_TIMES))
