@@ -80,9 +80,11 @@ def write_uploads(
     return out
 
 
-def job_folder(folder: Path, film: Path, stem: str = "film", langs: Sequence[str] = LANGS) -> Path:
+def job_folder(
+    folder: Path, film: Path, stem: str = "film", langs: Sequence[str] = LANGS, *, count: int = 6
+) -> Path:
     """A job folder: a copy of ``film`` as ``<stem>.mp4`` and its uploads."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(film, folder / f"{stem}{film.suffix}")
-    write_uploads(folder, stem, langs)
+    write_uploads(folder, stem, langs, count=count)
     return folder
