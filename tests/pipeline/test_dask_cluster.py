@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,10 +94,11 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], list[subproce
 
 
 def _wait_for_workers(address: str, n: int, timeout: float) -> None:
-    from distributed import Client
+    import importlib
 
+    client_cls: Any = importlib.import_module("distributed").Client
     deadline = time.monotonic() + timeout
-    with Client(address, timeout="30s") as client:
+    with client_cls(address, timeout="30s") as client:
         while len(client.scheduler_info()["workers"]) < n:
             assert time.monotonic() < deadline, "the workers did not join"
             time.sleep(0.2)
@@ -113,7 +115,8 @@ def test_jobs_spread_over_two_workers_and_survive_a_killed_worker(
     out = tmp_path / "out"
     stdout_file, stderr_file = (tmp_path / "batch.out").open("wb"), (tmp_path / "batch.err").open("wb")
     batch = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli.main", "batch", uploads, "--out", out, "--cluster", address, "--json"],
+        [sys.executable, "-m", "pipeline.cli.main", "batch", uploads, "--out", out, "--cluster", address,
+         "--json"],
         cwd=REPO, env=env, stdout=stdout_file, stderr=stderr_file,
     )  # fmt: skip
     log = tmp_path / "ffmpeg.log"
@@ -146,12 +149,14 @@ def test_jobs_spread_over_two_workers_and_survive_a_killed_worker(
     workers = {w for (w,) in db.execute("SELECT DISTINCT worker FROM attempts")}
     assert len(workers) >= 2, workers  # spread over both workers
     rows = db.execute(
-        "SELECT a.number, a.status FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE j.name = ? ORDER BY a.number",
+        "SELECT a.number, a.status FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE j.name = ? "
+        "ORDER BY a.number",
         (victim_job,),
     ).fetchall()
     assert rows == [(1, "lost"), (2, "ok")], rows
     muxes = db.execute(
-        "SELECT s.status FROM stages s JOIN jobs j ON j.id = s.job_id WHERE j.name = ? AND s.instance = 'mux'",
+        "SELECT s.status FROM stages s JOIN jobs j ON j.id = s.job_id "
+        "WHERE j.name = ? AND s.instance = 'mux'",
         (victim_job,),
     ).fetchall()
     assert sorted(m for (m,) in muxes) == ["lost", "ok"]  # one finished mux, one lost with its worker
