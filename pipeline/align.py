@@ -50,6 +50,7 @@ from subtitles.align import (
 )
 from subtitles.atomic import refuse_overwrite_of_inputs
 from subtitles.errors import FrameRateRequired, UsageError
+from subtitles.formats import default_extension, get_format, output_format
 from subtitles.language import Language
 from subtitles.model import Track
 
@@ -60,7 +61,6 @@ log = logging.getLogger(__name__)
 
 #: Formats written as SRT instead of their own (frame- or decisecond-based timing).
 _WRITE_AS_SRT = {"microdvd", "mpl2", "tmp"}
-_EXT = {"srt": ".srt", "ass": ".ass", "ssa": ".ssa", "vtt": ".vtt"}
 
 
 class Status(enum.StrEnum):
@@ -158,8 +158,8 @@ def _fps_text(rate: Fraction) -> str:
 
 def output_path(sub: Path, track: Track, *, output: Path | None, out_dir: Path | None) -> Path:
     """Where the aligned copy of ``sub`` goes (see the module notes)."""
-    fmt = track.source_format or "srt"
-    suffix = ".srt" if fmt in _WRITE_AS_SRT else (sub.suffix or _EXT.get(fmt, ".srt"))
+    fmt = _default_format(track)
+    suffix = sub.suffix if _names(sub, fmt) else default_extension(fmt)
     if output is not None:
         return output
     if out_dir is not None:
@@ -167,9 +167,22 @@ def output_path(sub: Path, track: Track, *, output: Path | None, out_dir: Path |
     return Path.cwd() / f"{sub.stem}.aligned{suffix}"
 
 
-def _write_format(track: Track) -> str:
+def _default_format(track: Track) -> str:
     fmt = track.source_format or "srt"
     return "srt" if fmt in _WRITE_AS_SRT else fmt
+
+
+def _names(path: Path, fmt: str) -> bool:
+    try:
+        return output_format(path, fmt) == fmt
+    except UsageError:
+        return False
+
+
+def write_format(out: Path, track: Track) -> str:
+    """The format an aligned copy is written in: the one its name says (``-o out.vtt`` is
+    WebVTT whatever the source), ``.txt`` keeping a ``.txt`` source's format."""
+    return output_format(out, track.source_format or _default_format(track))
 
 
 class SpeechCache(Protocol):
@@ -272,6 +285,11 @@ def align_files(
     outputs = [output_path(s, t, output=output, out_dir=out_dir) for s, t in zip(subs, tracks, strict=True)]
     for out in outputs:
         refuse_overwrite_of_inputs(out, inputs)
+    formats = [write_format(out, t) for out, t in zip(outputs, tracks, strict=True)]
+    out_rate = fps or film_fps
+    for out, fmt, t in zip(outputs, formats, tracks, strict=True):
+        if get_format(fmt).frame_based and (out_rate or t.frame_rate) is None:
+            raise UsageError("writing MicroDVD counts frames: give --fps or --film", path=out)
     if len(set(o.resolve() for o in outputs)) != len(outputs):
         raise UsageError("two inputs would be written to the same output name: use separate --out-dir runs")
 
@@ -294,7 +312,7 @@ def align_files(
         max_offset_ms=max_offset_ms, splits=splits, threshold=min_confidence, lead_in_ms=lead_in_ms
     )
     results: list[FileResult] = []
-    for sub, track, out in zip(subs, tracks, outputs, strict=True):
+    for sub, track, out, fmt in zip(subs, tracks, outputs, formats, strict=True):
         starts, ends = _intervals(track)
         result = align(starts, ends, signal, options)
         applied = apply_transform(track, result.transform, duration_ms=duration_ms)
@@ -306,7 +324,7 @@ def align_files(
             status = Status.ALIGNED
         written: Path | None = None
         if status is not Status.REFUSED or force:
-            save_track(applied.track, out, format_=_write_format(track))
+            save_track(applied.track, out, format_=fmt, rate=out_rate)
             written = out
         if applied.clamped and written is not None:
             lines = ", ".join(str(ln) for ln in applied.clamped_lines[:5] if ln is not None)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.validate import ValidateOptions, build_context, load_for_qc
+from subtitles import formats
 from subtitles.atomic import copy_file, refuse_overwrite_of_inputs, write_text
 from subtitles.errors import ContentError, UsageError
 from subtitles.load import load_bytes
@@ -33,12 +34,6 @@ from subtitles.qc.rules.language import effective_language
 
 SCHEMA_VERSION = 1
 
-#: Output format by extension; ``.txt`` is decided by the source (see ``output_format``).
-OUTPUT_FORMATS = {
-    ".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".ssa": "ssa",
-    ".sub": "microdvd", ".mpl": "mpl2", ".tmp": "tmp",
-}  # fmt: skip
-_TXT_FORMATS = frozenset({"mpl2", "tmp", "microdvd"})
 #: How many numbered backups are tried before giving up (a folder full of them is a mistake).
 _MAX_BACKUPS = 1000
 
@@ -69,25 +64,10 @@ class FixReport:
 
 
 def output_format(output: Path, source_format: str) -> str:
-    """The format ``output``'s extension names; ``UsageError`` when it names none (or
-    ``.txt`` for a source that is not a ``.txt`` format)."""
-    suffix = output.suffix.lower()
-    if suffix == ".txt":
-        if source_format in _TXT_FORMATS:
-            return source_format
-        raise UsageError(
-            f"'.txt' may be MPL2, TMPlayer or MicroDVD; name the output .{source_format} "
-            "to keep the format, or .mpl, .tmp or .sub to convert",
-            path=output,
-        )
-    fmt = OUTPUT_FORMATS.get(suffix)
-    if fmt is None:
-        known = " ".join([*OUTPUT_FORMATS, ".txt"])
-        raise UsageError(
-            f"cannot tell the output format from {suffix or 'no extension'!r} (use one of {known})",
-            path=output,
-        )
-    return fmt
+    """The format ``output``'s extension names (the one extension table, in
+    ``subtitles.formats``); ``UsageError`` when it names none (or ``.txt`` for a source
+    that is not a ``.txt`` format)."""
+    return formats.output_format(output, source_format)
 
 
 def free_backup(path: Path) -> Path:
@@ -192,12 +172,13 @@ def _cite_source(findings: list[Finding], fixed: Track, source: Track) -> list[F
     """A dry run writes nothing: cite what remains at the source file's lines (the same
     cue, the same line within it) so the list points into a file that exists."""
     path = str(source.source) if source.source is not None else None
+    fixed_cues, source_cues = fixed.cues, source.cues  # built once: ``cues`` makes a new list
     out = []
     for f in findings:
         line = f.line
         if f.cue is not None and line is not None:
-            new_at = fixed.cues[f.cue - 1].source_line
-            old_at = source.cues[f.cue - 1].source_line
+            new_at = fixed_cues[f.cue - 1].source_line
+            old_at = source_cues[f.cue - 1].source_line
             if new_at is not None and old_at is not None:
                 line = old_at + (line - new_at)
         out.append(dataclasses.replace(f, path=path, line=line))

@@ -19,8 +19,7 @@ from pathlib import Path, PurePath
 from subtitles.atomic import refuse_overwrite_of_inputs, write_text
 from subtitles.encoding import decode_bytes
 from subtitles.errors import FormatError, InputError, SubpipeError, UsageError
-from subtitles.formats import get_format, sniff_format
-from subtitles.formats.microdvd import dump_microdvd
+from subtitles.formats import get_format, output_format, sniff_format
 from subtitles.langdetect import LanguageGuess, detect_language
 from subtitles.language import Language, language_from_filename
 from subtitles.model import LanguageSource, Track
@@ -33,9 +32,6 @@ MAX_BYTES = 32 * 1024 * 1024
 
 #: A detected language is used only when the detector is at least this sure.
 MIN_DETECTION_CONFIDENCE = 0.5
-
-#: Output format by file extension, for ``save_track``.
-EXTENSION_FORMATS = {".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".ssa": "ssa", ".sub": "microdvd"}
 
 
 def load_track(
@@ -56,7 +52,9 @@ def load_track(
     """
     path = Path(path)
     if not path.exists():
-        raise InputError("no such file", path=path)
+        # a link that exists but leads nowhere: a loop, or a target that is gone
+        broken = "a symlink that leads nowhere (a loop, or a missing target)"
+        raise InputError(broken if path.is_symlink() else "no such file", path=path)
     if path.is_dir():
         raise InputError("is a folder, not a subtitle file", path=path)
     if not path.is_file():  # a FIFO or device would block or never end
@@ -123,6 +121,8 @@ def load_bytes(
         track.aegisub_project = outcome.header.aegisub_project
         track.fonts_opaque = outcome.header.fonts_opaque
         track.graphics_opaque = outcome.header.graphics_opaque
+    track.vtt_header = outcome.vtt_header
+    track.vtt_blocks = outcome.vtt_blocks
     track.events = list(outcome.cues)
     track.format = fmt.id
     track.fps = float(outcome.frame_rate) if outcome.frame_rate is not None else None
@@ -151,33 +151,25 @@ def _final_language(
     return None, "unknown"
 
 
-def dump_track(track: Track, format_: str | None = None) -> str:
-    """Serialise a track as text (``srt`` unless told, or the track's own format).
-
-    MicroDVD is written with the track's exact frame rate through ``subtitles.timing``;
-    the other formats use pysubs2's writers.
-    """
-    target = get_format(format_ or track.source_format or "srt").id
-    if target == "microdvd":
-        if track.frame_rate is None:
-            raise UsageError("writing MicroDVD needs a frame rate (the track has none)")
-        return dump_microdvd(track.cues, track.frame_rate)
-    return track.to_string(target)
+def dump_track(track: Track, format_: str | None = None, *, rate: Fraction | None = None) -> str:
+    """Serialise a track as text (``srt`` unless told, or the track's own format) with the
+    format plug-in's writer; ``rate`` (else the track's) counts MicroDVD frames."""
+    target = get_format(format_ or track.source_format or "srt")
+    if target.frame_based and (rate or track.frame_rate) is None:
+        raise UsageError(f"writing {target.__name__} needs a frame rate (the track has none)")
+    return target.write(track, rate=rate)
 
 
-def save_track(track: Track, path: str | Path, format_: str | None = None) -> None:
+def save_track(
+    track: Track, path: str | Path, format_: str | None = None, *, rate: Fraction | None = None
+) -> None:
     """Write a track as UTF-8, atomically; never over its own source file.
 
-    The format comes from ``format_``, else the extension (``.srt``, ``.vtt``, ``.ass``,
-    ``.ssa``, ``.sub``); ``.txt`` is ambiguous (MPL2 or MicroDVD) and needs ``format_``.
+    The format comes from ``format_``, else the extension (``subtitles.formats.output_format``:
+    ``.txt`` keeps the source's format when it is a ``.txt`` format, and is refused otherwise).
     """
     path = Path(path)
-    if format_ is None:
-        format_ = EXTENSION_FORMATS.get(path.suffix.lower())
-        if format_ is None:
-            raise UsageError(
-                f"cannot tell the subtitle format from {path.suffix or 'no extension'!r}", path=path
-            )
-    text = dump_track(track, format_)
+    format_ = format_ or output_format(path, track.source_format)
+    text = dump_track(track, format_, rate=rate)
     refuse_overwrite_of_inputs(path, [track.source] if track.source is not None else [])
     write_text(path, text)

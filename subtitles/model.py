@@ -28,11 +28,32 @@ from subtitles.language import Language
 LanguageSource = Literal["explicit", "filename", "detected", "unknown"]
 
 
+@dataclass(frozen=True, slots=True)
+class SourceMarkup:
+    """A SubRip or WebVTT cue's text exactly as written (tags, entities, line breaks as
+    ``\n``), and the pysubs2 ``text`` it was read as.
+
+    pysubs2 keeps styling as SubStation override tags, which have no spelling for
+    ``<font color>``, WebVTT classes, voices or entities: a writer of the same family uses
+    the text as written instead, as long as ``Cue.text`` still is what it was read as (an
+    edit through ``Cue.text`` makes the copy stale, and the writers then convert ``text``).
+    """
+
+    format: str
+    raw: str
+    text: str
+
+
 @dataclasses.dataclass(repr=False, eq=False, order=False)
 class Cue(SSAEvent):
-    """A subtitle event that remembers its source line (1-based), when it has one."""
+    """A subtitle event that remembers its source line (1-based), when it has one, and
+    what only its source format can say: markup as written (``markup``, SubRip and
+    WebVTT), a WebVTT cue identifier and cue settings (``line:0 align:start``)."""
 
     source_line: int | None = None
+    markup: SourceMarkup | None = None
+    identifier: str = ""
+    settings: str = ""
 
     @classmethod
     def from_event(cls, event: SSAEvent, source_line: int | None = None) -> Cue:
@@ -41,6 +62,20 @@ class Cue(SSAEvent):
 
     def copy(self) -> Cue:  # pysubs2's copy() would return a plain SSAEvent
         return copy.copy(self)
+
+    def source_markup(self) -> SourceMarkup | None:
+        """The markup as written, while ``text`` is still what it was read as."""
+        markup = self.markup
+        return markup if markup is not None and markup.text == self.text else None
+
+    def set_markup(self, format_id: str, raw: str) -> None:
+        """Record ``raw`` as this cue's text in ``format_id``'s own markup (for the current
+        ``text``); nothing is kept when ``text`` says the same (no tags, no entities), so
+        plain cues cost no memory."""
+        if "\\" in raw or "{" in raw or raw.replace("\n", r"\N") != self.text:
+            self.markup = SourceMarkup(format_id, raw, self.text)
+        else:
+            self.markup = None
 
     def __repr__(self) -> str:
         line = f" line={self.source_line}" if self.source_line is not None else ""
@@ -98,6 +133,10 @@ class Track(SSAFile):
         language_guess: the text-based detection result, also when the language was
             declared (so a report can show "declared pl, text looks Czech").
         problems: parse problems found while loading, in source order.
+        vtt_header: a WebVTT source's header block (``WEBVTT - title`` and metadata
+            lines), written back when the track is written as WebVTT.
+        vtt_blocks: a WebVTT source's STYLE, REGION and NOTE blocks as written, each
+            with the number of dialogue cues before it (where it goes back).
     """
 
     def __init__(
@@ -123,6 +162,8 @@ class Track(SSAFile):
         self.encoding = encoding
         self.frame_rate = frame_rate
         self.source_text = source_text
+        self.vtt_header: str | None = None
+        self.vtt_blocks: list[tuple[int, str]] = []
 
     @property
     def cues(self) -> list[Cue]:
@@ -146,6 +187,8 @@ class Track(SSAFile):
             language_guess=self.language_guess,
             problems=list(self.problems),
         )
+        new.vtt_header = self.vtt_header
+        new.vtt_blocks = list(self.vtt_blocks)
         new.info = dict(self.info)
         new.styles = {name: style.copy() for name, style in self.styles.items()}
         new.aegisub_project = dict(self.aegisub_project)

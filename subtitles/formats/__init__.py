@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from subtitles.errors import FormatError
+from subtitles.errors import FormatError, UsageError
 from subtitles.formats.ass import AdvancedSubStation, SubStation
 from subtitles.formats.base import ParseOutcome, SubtitleFormat, split_lines
 from subtitles.formats.microdvd import MicroDVD
@@ -30,6 +30,13 @@ ALIASES = {
 
 _EXTENSION_BONUS = 0.15
 
+#: The one extension table: each extension and the formats that use it, from the plug-ins'
+#: own ``extensions`` (``.txt`` is MicroDVD, MPL2 or TMPlayer; the others name one format).
+EXTENSIONS: dict[str, tuple[str, ...]] = {}
+for _fmt in FORMATS.values():
+    for _ext in _fmt.extensions:
+        EXTENSIONS[_ext] = (*EXTENSIONS.get(_ext, ()), _fmt.id)
+
 
 def get_format(format_id: str) -> type[SubtitleFormat]:
     """The plug-in for a format id (``srt``, ``vtt``, ``ass``, ``ssa``, ``microdvd``, ``mpl2``)."""
@@ -40,6 +47,38 @@ def get_format(format_id: str) -> type[SubtitleFormat]:
     except KeyError:
         known = ", ".join(FORMATS)
         raise FormatError(f"unknown subtitle format {format_id!r} (known: {known})") from None
+
+
+def output_format(path: str | PurePath, source_format: str | None = None) -> str:
+    """The format an output file's extension names (``.srt``, ``.vtt``, ``.ass``, ``.ssa``,
+    ``.sub`` MicroDVD, ``.mpl`` MPL2, ``.tmp`` TMPlayer). ``.txt`` names three formats: it
+    keeps the source's format when that is one of them. ``UsageError`` naming the file
+    otherwise."""
+    suffix = PurePath(path).suffix.lower()
+    claims = EXTENSIONS.get(suffix, ())
+    if len(claims) == 1:
+        return claims[0]
+    if claims:
+        if source_format in claims:
+            return source_format
+        names = sorted((FORMATS[c].__name__ for c in claims), key=lambda n: (len(n), n))
+        named = ", ".join(names[:-1]) + f" or {names[-1]}"
+        others = [e for e, ids in EXTENSIONS.items() if len(ids) == 1 and ids[0] in claims]
+        choose = ", ".join(others[:-1]) + f" or {others[-1]}"
+        keep = f"name the output .{source_format} to keep the format, or " if source_format else "use "
+        raise UsageError(f"'{suffix}' may be {named}; {keep}{choose} to convert", path=str(path))
+    known = " ".join(sorted(EXTENSIONS))
+    raise UsageError(
+        f"cannot tell the output format from {suffix or 'no extension'!r} (use one of {known})", path=str(path)
+    )
+
+
+def default_extension(format_id: str) -> str:
+    """The extension a file of this format is written with when nothing else says
+    (the first one a plug-in lists that names it alone, else its first)."""
+    fmt = get_format(format_id)
+    alone = [e for e in fmt.extensions if EXTENSIONS.get(e) == (fmt.id,)]
+    return (alone or list(fmt.extensions) or [f".{fmt.id}"])[0]
 
 
 def sniff_format(text: str, name: str | None = None) -> type[SubtitleFormat]:
@@ -67,10 +106,13 @@ def sniff_format(text: str, name: str | None = None) -> type[SubtitleFormat]:
 
 __all__ = [
     "ALIASES",
+    "EXTENSIONS",
     "FORMATS",
     "ParseOutcome",
     "SubtitleFormat",
+    "default_extension",
     "get_format",
+    "output_format",
     "sniff_format",
     "split_lines",
 ]

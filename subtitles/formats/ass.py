@@ -15,11 +15,12 @@ import warnings
 from fractions import Fraction
 
 import pysubs2
-from pysubs2.formats.substation import EVENT_FIELDS
+from pysubs2.formats.substation import EVENT_FIELDS, SubstationFormat
 from pysubs2.time import TIMESTAMP, TIMESTAMP_SHORT
 
 from subtitles.formats.base import ParseOutcome, SubtitleFormat, split_lines
-from subtitles.model import Cue
+from subtitles.formats.markup import cue_ass
+from subtitles.model import Cue, Track
 
 _SECTION = re.compile(r"^\[[^]]+\]$")
 
@@ -114,6 +115,39 @@ class _SubStation(SubtitleFormat):
         out.cues = [Cue.from_event(e, ln) for e, ln in zip(subs.events, event_lines_opt, strict=True)]
         out.header = subs
         return out
+
+    @classmethod
+    def write(cls, track: Track, *, rate: Fraction | None = None) -> str:
+        """pysubs2's writer (styles, info, fonts, comments and override tags as they are),
+        with two things it cannot do: ``<font>`` from a SubRip source becomes colour, font
+        and size codes, and a time before zero keeps its sign instead of being set to zero
+        (which would collapse the cue to one nobody sees); a player reading the sign as
+        absent sees a cue that ends before it starts and shows nothing, as before."""
+        copy = track.copy_track()
+        for event in copy.events:
+            if isinstance(event, Cue) and not event.is_comment:
+                event.text = cue_ass(event)
+        if not any(e.start < 0 or e.end < 0 for e in copy.events):
+            return copy.to_string(cls.id)
+        original = [(e.start, e.end) for e in copy.events]
+        for n, event in enumerate(copy.events):  # placeholders, replaced in order by the real times
+            event.start, event.end = 20 * n, 20 * n + 10
+        text = copy.to_string(cls.id)
+        out: list[str] = []
+        pos = 0
+        for n, (start, end) in enumerate(original):
+            placeholder = f"{_signed(20 * n)},{_signed(20 * n + 10)}"
+            at = text.find(placeholder, pos)
+            if at < 0:
+                continue
+            out += [text[pos:at], f"{_signed(start)},{_signed(end)}"]
+            pos = at + len(placeholder)
+        return "".join(out) + text[pos:]
+
+
+def _signed(ms: int) -> str:
+    """A SubStation time with its sign (``-0:00:04.57``)."""
+    return ("-" if ms < 0 else "") + SubstationFormat.ms_to_timestamp(abs(ms))
 
 
 class AdvancedSubStation(_SubStation):

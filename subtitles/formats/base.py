@@ -2,7 +2,9 @@
 
 A format module owns three things about its format: how to recognise it from content
 (``sniff``), how to walk its text and say where every cue starts and what is wrong with
-it (``parse``), and which pysubs2 writer serialises it. Parsing is tolerant on purpose:
+it (``parse``), and how to write a track in it (``write``): the one writer of the format,
+used by ``align``, ``fix``, ``mux`` and every other output, as pysubs2 keeps reading and
+writing a format in one class. Parsing is tolerant on purpose:
 uploads from translators are often hand-edited, and a file with one garbled timestamp
 must still load, with the problem reported at its line, rather than be refused whole.
 """
@@ -16,7 +18,7 @@ from typing import ClassVar, Literal
 
 from pysubs2 import SSAFile
 
-from subtitles.model import Cue, ParseProblem
+from subtitles.model import Cue, ParseProblem, Track
 
 Severity = Literal["error", "warning", "info"]
 
@@ -30,10 +32,20 @@ def split_lines(text: str) -> list[str]:
     ``str.splitlines`` would also split on form feeds and U+2028, shifting every later
     line number away from what the user sees in an editor.
     """
-    lines = _LINE_END.split(text)
+    lines = _LINE_END.split(text) if "\r" in text else text.split("\n")  # the same, faster
     if lines and lines[-1] == "":
         lines.pop()
     return lines
+
+
+def head_lines(text: str, n: int) -> list[str]:
+    """``split_lines(text)[:n]`` without splitting all of a long file (sniffers read a head)."""
+    end = -1
+    for _ in range(n):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return split_lines(text)[:n]
+    return split_lines(text[: end + 1])[:n]
 
 
 @dataclass
@@ -49,6 +61,11 @@ class ParseOutcome:
     #: For SubStation files: the parsed file whose info, styles and attachments the
     #: Track keeps (other formats get pysubs2's default style).
     header: SSAFile | None = None
+
+    #: For WebVTT files: the header block, and the STYLE, REGION and NOTE blocks with the
+    #: number of cues before each (see ``Track.vtt_blocks``).
+    vtt_header: str | None = None
+    vtt_blocks: list[tuple[int, str]] = field(default_factory=list)
 
     def problem(self, line: int | None, message: str, severity: Severity = "warning", code: str = "") -> None:
         self.problems.append(ParseProblem(line=line, message=message, severity=severity, code=code))
@@ -79,5 +96,17 @@ class SubtitleFormat:
         ``fallback_fps`` (the film's rate) is used only when the file declares none.
         Formats timed in clock time ignore both. A frame-based format with no rate from
         any of the three sources raises ``FrameRateRequired``.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def write(cls, track: Track, *, rate: Fraction | None = None) -> str:
+        """The track's dialogue as this format's text (``rate``: the frame rate to count
+        in, for frame-based formats; the track's own rate otherwise).
+
+        Everything the format can hold is kept: markup (from the source's own markup when
+        the cue text is unchanged), styles, WebVTT identifiers, settings and blocks; what
+        it cannot hold is left out cleanly, never written as stray tags. A time the format
+        cannot store (before zero, past its largest) raises ``ContentError`` naming the cue.
         """
         raise NotImplementedError

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import ClassVar
 
-from subtitles.formats.base import ParseOutcome, SubtitleFormat, split_lines
+from subtitles.formats.base import ParseOutcome, SubtitleFormat, head_lines, split_lines
 from subtitles.model import Cue
 
 #: Lines read when sniffing: enough to judge, cheap on a feature film.
@@ -36,7 +36,7 @@ class LineFormat(SubtitleFormat):
 
     @classmethod
     def sniff(cls, text: str) -> float:
-        lines = [ln for ln in split_lines(text)[:_SNIFF_LINES] if ln.strip()]
+        lines = [ln for ln in head_lines(text, _SNIFF_LINES) if ln.strip()]
         if not lines:
             return 0.0
         hits = sum(1 for ln in lines if cls.is_cue_line(ln))

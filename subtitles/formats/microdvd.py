@@ -17,7 +17,7 @@ from subtitles.errors import FrameRateRequired, UsageError
 from subtitles.formats.base import ParseOutcome, split_lines
 from subtitles.formats.lines import LineFormat, close_open_ended
 from subtitles.formats.markup import microdvd_text
-from subtitles.model import Cue
+from subtitles.model import Track
 from subtitles.timing import format_fps, frames_to_ms, ms_to_frames, parse_fps
 
 _LINE = re.compile(r"^\s*\{\s*(-?\d+)\s*\}\s*\{\s*(-?\d*)\s*\}(.*)$")
@@ -98,20 +98,19 @@ class MicroDVD(LineFormat):
         close_open_ended(out.cues, open_ended)
         return out
 
-
-def dump_microdvd(cues: list[Cue], rate: Fraction) -> str:
-    """MicroDVD text with the rate declared in a first ``{1}{1}`` cue, as VLC expects.
-
-    Whole-cue italics survive as ``{y:i}``; other styling is dropped (MicroDVD has little).
-    """
-    declared = str(rate.numerator) if rate.denominator == 1 else f"{float(rate):.3f}"
-    out = [f"{{1}}{{1}}{declared}"]
-    for cue in cues:
-        plain = "|".join(cue.plaintext.splitlines())
-        italic = cue.text.startswith(r"{\i1}") and r"{\i0}" not in cue.text.removesuffix(r"{\i0}")
-        start, end = ms_to_frames(cue.start, rate), ms_to_frames(cue.end, rate)
-        out.append(f"{{{start}}}{{{end}}}{'{y:i}' if italic else ''}{plain}")
-    return "\n".join(out) + "\n"
+    @classmethod
+    def write(cls, track: Track, *, rate: Fraction | None = None) -> str:
+        """Frames at ``rate`` (else the track's own), declared in a first ``{1}{1}`` cue as
+        VLC expects; styling that MicroDVD can spell (``{y:i}``, font, size, position)."""
+        rate = rate or track.frame_rate
+        if rate is None:
+            raise UsageError("writing MicroDVD needs a frame rate: give --fps or --film")
+        declared = str(rate.numerator) if rate.denominator == 1 else f"{float(rate):.3f}"
+        out = [f"{{1}}{{1}}{declared}"]
+        for cue in track.cues:
+            start, end = ms_to_frames(cue.start, rate), ms_to_frames(cue.end, rate)
+            out.append(f"{{{start}}}{{{end}}}{microdvd_body(cue.text)}")
+        return "\n".join(out) + "\n"
 
 
 _ASS_BLOCK = re.compile(r"\{([^{}]*)\}")

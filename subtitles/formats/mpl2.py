@@ -12,7 +12,7 @@ from fractions import Fraction
 from subtitles.formats.base import ParseOutcome
 from subtitles.formats.lines import LineFormat, close_open_ended
 from subtitles.formats.markup import mpl2_text
-from subtitles.model import Cue
+from subtitles.model import Track
 
 _LINE = re.compile(r"^\s*\[\s*(-?\d+)\s*\]\s*\[\s*(-?\d*)\s*\](.*)$")
 
@@ -41,6 +41,12 @@ class MPL2(LineFormat):
         close_open_ended(out.cues, open_ended)
         return out
 
+    @classmethod
+    def write(cls, track: Track, *, rate: Fraction | None = None) -> str:
+        """Times rounded to the 100 ms MPL2 stores (negative ones kept); italic lines
+        with the leading ``/``, other styling has no MPL2 spelling."""
+        return "".join(f"[{mpl2_time(c.start)}][{mpl2_time(c.end)}]{mpl2_body(c.text)}\n" for c in track.cues)
+
 
 _ITALIC_PART = re.compile(r"\{\\i1\}(.*)\{\\i0\}")
 _ASS_BLOCK = re.compile(r"\{[^{}]*\}")
@@ -62,8 +68,3 @@ def mpl2_body(text: str) -> str:
 def mpl2_time(ms: int) -> int:
     """Deciseconds as MPL2 stores them, rounded half up (what a fix rounds to first)."""
     return (ms + 50) // 100
-
-
-def dump_mpl2(cues: list[Cue]) -> str:
-    """MPL2 text; times are rounded to the 100 ms the format stores (negative ones kept)."""
-    return "".join(f"[{mpl2_time(c.start)}][{mpl2_time(c.end)}]{mpl2_body(c.text)}\n" for c in cues)

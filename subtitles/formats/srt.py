@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from subtitles.formats.base import ParseOutcome, SubtitleFormat, split_lines
-from subtitles.formats.markup import srt_text
-from subtitles.model import Cue
+from subtitles.formats.base import ParseOutcome, SubtitleFormat, head_lines, split_lines
+from subtitles.formats.markup import cue_html, srt_text
+from subtitles.model import Cue, Track
+from subtitles.timing import format_srt_time
 
 _TS = r"(-?)[ \t]*(?:(\d+)[ \t]*:[ \t]*)?(\d{1,2})[ \t]*:[ \t]*(\d{1,2})(?:[ \t]*([,.])[ \t]*(\d{1,3})\d*)?"
 _TIMING = re.compile(rf"^\s*{_TS}[ \t]*(?:-+>|→)[ \t]*{_TS}(?:[ \t]+.*)?\s*$")
@@ -43,7 +44,7 @@ def _time(groups: tuple[str | None, ...]) -> tuple[int, list[str]]:
         notes.append("'.' instead of ',' before the milliseconds")
     if int(minutes or 0) > 59 or int(seconds or 0) > 59:
         notes.append("minutes or seconds above 59")
-    ms = int(Fraction(f"0.{frac}") * 1000) if frac else 0
+    ms = int(frac.ljust(3, "0")) if frac else 0  # 1-3 digits: a decimal fraction of a second
     total = ((int(hours or 0) * 60 + int(minutes or 0)) * 60 + int(seconds or 0)) * 1000 + ms
     if sign:
         notes.append("negative time")
@@ -69,7 +70,7 @@ class SubRip(SubtitleFormat):
 
     @classmethod
     def sniff(cls, text: str) -> float:
-        lines = split_lines(text)[:400]
+        lines = head_lines(text, 400)
         timings = sum(1 for ln in lines if _TIMING.match(ln))
         if timings == 0:
             return 0.0
@@ -86,7 +87,8 @@ class SubRip(SubtitleFormat):
         blank = [not ln.strip() for ln in lines]
         timing: dict[int, _Timing | None] = {}
         for i, ln in enumerate(lines):
-            if "-->" in ln or _TIMING.match(ln):
+            # a timing needs an arrow (``-+>`` or ``→``): other lines skip the regex
+            if "-->" in ln or (("->" in ln or "→" in ln) and _TIMING.match(ln)):
                 timing[i] = parse_timing(ln)
         starts = sorted(timing)
 
@@ -147,8 +149,21 @@ class SubRip(SubtitleFormat):
                 else:
                     out.problem(source, "cue has no text", "warning", "srt.empty-text")
             cue = Cue(start=tm.start, end=tm.end, text=srt_text(text_lines), source_line=source)
+            cue.set_markup("srt", "\n".join(text_lines))
             out.cues.append(cue)
         return out
+
+    @classmethod
+    def write(cls, track: Track, *, rate: Fraction | None = None) -> str:
+        """Numbered blocks; tags as written in a SubRip or WebVTT source (``<font>``
+        included), else from the SubStation text (italics, bold, underline, colours,
+        ``{\\anN}``). A time before zero keeps its sign (our reader reads it back; a
+        player shows nothing, as it showed nothing before) rather than collapse the cue."""
+        blocks = []
+        for n, cue in enumerate(track.cues, start=1):
+            text = cue_html(cue, "srt")
+            blocks.append(f"{n}\n{format_srt_time(cue.start)} --> {format_srt_time(cue.end)}\n{text}\n")
+        return "\n".join(blocks)
 
 
 def _cut_orphan_block(body: list[int], lines: list[str], blank: list[bool], out: ParseOutcome) -> list[int]:

@@ -13,7 +13,7 @@ from fractions import Fraction
 from subtitles.formats.base import ParseOutcome
 from subtitles.formats.lines import LineFormat
 from subtitles.formats.markup import srt_text
-from subtitles.model import Cue
+from subtitles.model import Track
 
 _LINE = re.compile(r"^\s*(-?)(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,3}))?[:=](.*)$")
 
@@ -50,6 +50,11 @@ class TMPlayer(LineFormat):
             )
         return out
 
+    @classmethod
+    def write(cls, track: Track, *, rate: Fraction | None = None) -> str:
+        """Starts only, in whole seconds: a reader estimates the ends again."""
+        return "".join(f"{tmp_time(c.start)}:{tmp_body(c.text)}\n" for c in track.cues)
+
 
 _SIMPLE_ASS = {"i1": "<i>", "i0": "</i>", "b1": "<b>", "b0": "</b>", "u1": "<u>", "u0": "</u>"}
 _ASS_BLOCK = re.compile(r"\{([^{}]*)\}")
@@ -71,8 +76,3 @@ def tmp_time(ms: int) -> str:
     sign = "-" if ms < 0 else ""
     seconds = abs(ms) // 1000
     return f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
-def dump_tmp(cues: list[Cue]) -> str:
-    """TMPlayer text: starts only (whole seconds); a reader estimates the ends again."""
-    return "".join(f"{tmp_time(c.start)}:{tmp_body(c.text)}\n" for c in cues)

@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from subtitles.formats.base import ParseOutcome, SubtitleFormat, split_lines
-from subtitles.formats.markup import vtt_text
-from subtitles.model import Cue
+from subtitles.errors import ContentError
+from subtitles.formats.base import ParseOutcome, SubtitleFormat, head_lines, split_lines
+from subtitles.formats.markup import cue_html, top_settings, vtt_text
+from subtitles.model import Cue, Track
+from subtitles.timing import format_ms
 
 _HEADER = re.compile(r"^\ufeff?WEBVTT(?:[ \t].*)?$")
 _LOOSE_TIMING = re.compile(r"\d+:\d+")
@@ -95,7 +97,7 @@ class WebVTT(SubtitleFormat):
         first = split_lines(text[:200])[:1]
         if first and _HEADER.match(first[0].lstrip("\ufeff")):
             return 1.0
-        lines = split_lines(text)[:400]
+        lines = head_lines(text, 400)
         arrows = [ln for ln in lines if "-->" in ln]
         if arrows and sum(1 for ln in arrows if parse_timing_line(ln)) > 0.5 * len(arrows):
             return 0.5  # WebVTT timings without the header: SubRip with dots scores lower
@@ -121,6 +123,7 @@ class WebVTT(SubtitleFormat):
                     )
                     break
                 i += 1
+            out.vtt_header = "\n".join(lines[:i]).lstrip("\ufeff")
         else:
             bad = lines[0].strip()[:40] if lines else ""
             out.problem(
@@ -143,6 +146,7 @@ class WebVTT(SubtitleFormat):
             if "-->" not in first and (len(block) < 2 or "-->" not in lines[block[1]]):
                 keyword = first.strip().split(" ", 1)[0].split("\t", 1)[0]
                 if keyword in ("NOTE", "STYLE", "REGION"):
+                    out.vtt_blocks.append((len(out.cues), "\n".join(lines[j] for j in block)))
                     if keyword != "NOTE" and seen_cue:
                         out.problem(
                             block_start + 1,
@@ -176,10 +180,46 @@ class WebVTT(SubtitleFormat):
                     "vtt.bad-timing",
                 )
                 continue
-            start, end, _settings = timed
+            start, end, settings = timed
             text_lines = [lines[j] for j in block if j > timing_idx]
             if not text_lines:
                 out.problem(block_start + 1, "cue has no text", "warning", "vtt.empty-text")
             seen_cue = True
-            out.cues.append(Cue(start=start, end=end, text=vtt_text(text_lines), source_line=timing_idx + 1))
+            cue = Cue(start=start, end=end, text=vtt_text(text_lines), source_line=timing_idx + 1)
+            cue.set_markup("vtt", "\n".join(text_lines))
+            cue.settings = settings
+            if timing_idx != block[0]:
+                cue.identifier = lines[block[0]].strip()
+            out.cues.append(cue)
         return out
+
+    @classmethod
+    def write(cls, track: Track, *, rate: Fraction | None = None) -> str:
+        """The header, STYLE/REGION/NOTE blocks where they were, and every cue with its
+        identifier and settings; text as written in a WebVTT source, else converted
+        (``<font>`` and SubStation codes dropped, ``&`` and ``<`` escaped; a cue placed at
+        the top with ``{\\an8}`` gets ``line:0``). WebVTT has no time before zero."""
+        header = track.vtt_header or "WEBVTT"
+        parts = [header, ""]
+        blocks = sorted(track.vtt_blocks, key=lambda b: b[0])
+        b = 0
+        for k, cue in enumerate(track.cues):
+            while b < len(blocks) and blocks[b][0] <= k:
+                parts += [blocks[b][1], ""]
+                b += 1
+            if cue.start < 0 or cue.end < 0:
+                raise ContentError(
+                    f"cue {k + 1} lies before zero ({format_ms(cue.start)} --> {format_ms(cue.end)}) and "
+                    "WebVTT cannot store that; shift the track first (subpipe align --offset)",
+                    path=track.source,
+                    line=cue.source_line,
+                )
+            settings = top_settings(cue)
+            timing = f"{format_ms(cue.start)} --> {format_ms(cue.end)}" + (f" {settings}" if settings else "")
+            ident = cue.identifier if cue.identifier and "-->" not in cue.identifier else ""
+            text = cue_html(cue, "vtt")
+            parts.append("\n".join(x for x in (ident, timing, text) if x))
+            parts.append("")
+        for _at, block in blocks[b:]:
+            parts += [block, ""]
+        return "\n".join(parts)

@@ -24,13 +24,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from pysubs2.formats.substation import SubstationFormat
-
-from subtitles.errors import ContentError, UsageError
+from subtitles.errors import UsageError
 from subtitles.formats import get_format
-from subtitles.formats.microdvd import dump_microdvd, microdvd_body
-from subtitles.formats.mpl2 import dump_mpl2, mpl2_body, mpl2_time
-from subtitles.formats.tmp import dump_tmp, tmp_body, tmp_time
+from subtitles.formats.markup import srt_text, vtt_text
+from subtitles.formats.microdvd import microdvd_body
+from subtitles.formats.mpl2 import mpl2_body, mpl2_time
+from subtitles.formats.tmp import tmp_body, tmp_time
 from subtitles.model import Track
 from subtitles.qc import normalize as nz
 from subtitles.qc.context import Context
@@ -40,7 +39,7 @@ from subtitles.qc.rules.text import _VOID_TAGS, KNOWN_TAGS
 from subtitles.qc.scripts import CYRILLIC, LATIN, repair_mixed, script_of
 from subtitles.qc.text import HTML_TAG, visible
 from subtitles.qc.view import TrackView
-from subtitles.timing import format_ms, format_srt_time, frames_to_ms, ms_to_frames
+from subtitles.timing import format_ms, frames_to_ms, ms_to_frames
 
 #: Source formats that count frames, not milliseconds.
 FRAME_BASED = frozenset({"microdvd"})
@@ -255,8 +254,11 @@ def fix_track(
 
     _fix_timing(view, cues, raw, texts.markup, profile, ctx, record, res)
     if texts.markup == "html":
+        read = vtt_text if source_format == "vtt" else srt_text
         for i, cue in enumerate(cues):
-            cue.text = _html_to_ass(raw[i])
+            if raw[i] != texts.raw[i]:
+                cue.text = read(raw[i].split("\n"))  # as the reader reads the fixed text
+            cue.set_markup(source_format, raw[i])  # what the writers write
     return FixResult(
         fixed,
         raw,
@@ -300,13 +302,6 @@ def _balance_tags(raw: str, known: frozenset[str]) -> str:
     out.append(raw[pos:])
     out.extend(f"</{name}>" for name in reversed(stack))
     return "".join(out)
-
-
-def _html_to_ass(raw: str) -> str:
-    """pysubs2's in-memory text for an SRT/VTT cue (used only for the returned Track)."""
-    text = re.sub(r"<(/?)([ibus])>", lambda m: "{\\" + m.group(2) + ("0" if m.group(1) else "1") + "}", raw)
-    text = HTML_TAG.sub("", text)
-    return text.replace("\n", "\\N")
 
 
 def _fix_timing(
@@ -367,12 +362,17 @@ def _fix_timing(
         return  # TMPlayer: a reader estimates every end again, nothing to fix there
 
     order = sorted(range(len(cues)), key=lambda n: (cues[n].start, n))
+    # the first later start after each position in start order (one pass, not one per cue)
+    later_start: list[int | None] = [None] * len(order)
+    for k in range(len(order) - 2, -1, -1):
+        here, then = cues[order[k]].start, cues[order[k + 1]].start
+        later_start[k] = then if then > here else later_start[k + 1]
     for k, a in enumerate(order):
         ca = cues[a]
         if ca.end != ca.start or ca.start < 0 or not profile.is_enabled("struct.end_before_start"):
             continue
         # zero-length: never shown; give it its minimum time, into free time when there is some
-        nxt = next((cues[b].start for b in order[k + 1 :] if cues[b].start > ca.start), None)
+        nxt = later_start[k]
         wanted = min(
             max(profile.min_duration_ms, math.ceil(chars[a] * 1000 / profile.max_cps)),
             profile.max_duration_ms,
@@ -433,100 +433,28 @@ def _fix_timing(
 # -- writing -------------------------------------------------------------------------------
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_VTT_TIMES = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)(.*)$")
 
 
 def render_fixed(result: FixResult) -> str:
-    """The fixed track as UTF-8 text in its target format.
+    """The fixed track as UTF-8 text in its target format, through the format's writer.
 
-    Written in the source's own format, SubRip and WebVTT come from the fixed source text
-    (every tag and WebVTT cue setting survives: pysubs2 would drop ``<font>`` and settings)
-    and one-line formats (MPL2, MicroDVD, TMPlayer) have each cue line rewritten in place,
-    so spacing, codes and the frame-rate line stay as the translator wrote them. Anything
-    else goes through the format writers. A cue wholly before zero is written as it was
-    where the format can say so (SubRip, the one-line formats); where it cannot, writing is
-    refused rather than collapse it to a cue at zero that nobody ever sees.
+    SubRip and WebVTT cues carry their fixed text as written (``Cue.markup``), so every
+    tag, WebVTT identifier, cue setting and STYLE/REGION/NOTE block survives, also into
+    another format where it can be said there. One-line formats (MPL2, MicroDVD, TMPlayer)
+    written in their own format have each cue line rewritten in place instead, so spacing,
+    codes and the frame-rate line stay as the translator wrote them. A cue wholly before
+    zero is written as it was where the format can say so (SubRip, SubStation, the one-line
+    formats); WebVTT cannot, and its writer refuses rather than collapse it to a cue at
+    zero that nobody ever sees.
     """
     track = result.track
     fmt = track.source_format or "srt"
     target = result.target_format
-    if target == fmt and result.markup == "html" and result.from_source and fmt in ("srt", "vtt"):
-        if fmt == "vtt":
-            _refuse_negative(result, _FORMAT_NAMES["vtt"])
-        return _render_srt(result) if fmt == "srt" else _render_vtt(result)
     if target == fmt and fmt in LINE_FORMATS and track.source_text:
         rendered = _render_lines(result)
         if rendered is not None:
             return rendered
-    from subtitles.load import dump_track
-
-    if target == "mpl2":
-        return dump_mpl2(track.cues)
-    if target == "tmp":
-        return dump_tmp(track.cues)
-    if target == "microdvd":
-        assert result.resolution.rate is not None
-        return dump_microdvd(track.cues, result.resolution.rate)
-    if target in ("srt", "ass", "ssa") and any(c.start < 0 or c.end < 0 for c in track.cues):
-        return _with_negative_times(track, target)
-    _refuse_negative(result, _FORMAT_NAMES.get(target, target))
-    return dump_track(track, target)
-
-
-def _signed(ms: int, format_id: str) -> str:
-    """A time as SubRip (``-00:00:04,567``) or SubStation (``-0:00:04.57``) spells it."""
-    if format_id == "srt":
-        return format_srt_time(ms)
-    return ("-" if ms < 0 else "") + SubstationFormat.ms_to_timestamp(abs(ms))
-
-
-def _with_negative_times(track: Track, format_id: str) -> str:
-    """pysubs2's text (its tag conversion, styles, comments) with our times: its writers
-    set a time before zero to zero, collapsing a cue to one nobody sees. Every event is
-    written with a placeholder time first, replaced in order by the real one, sign kept;
-    our readers read it back, and a player reading it without the sign sees a cue that
-    ends before it starts and shows nothing, as before."""
-    copy = track.copy_track()
-    original = [(e.start, e.end) for e in track.events]
-    for n, event in enumerate(copy.events):
-        event.start, event.end = 20 * n, 20 * n + 10
-    text = copy.to_string(format_id)
-    sep = " --> " if format_id == "srt" else ","
-    out: list[str] = []
-    pos = 0
-    for n, (start, end) in enumerate(original):
-        placeholder = f"{_signed(20 * n, format_id)}{sep}{_signed(20 * n + 10, format_id)}"
-        at = text.find(placeholder, pos)
-        if at < 0:
-            continue  # an event this format does not write (an ASS comment, in SubRip)
-        out += [text[pos:at], f"{_signed(start, format_id)}{sep}{_signed(end, format_id)}"]
-        pos = at + len(placeholder)
-    return "".join(out) + text[pos:]
-
-
-_FORMAT_NAMES = {"srt": "SubRip", "vtt": "WebVTT", "ass": "ASS", "ssa": "SSA"}
-
-
-def _refuse_negative(result: FixResult, format_name: str) -> None:
-    for n, cue in enumerate(result.track.cues, start=1):
-        if cue.start < 0 or cue.end < 0:
-            raise ContentError(
-                f"cue {n} lies before zero ({format_ms(cue.start)} --> {format_ms(cue.end)}) and "
-                f"{format_name} cannot store that; shift the track first (subpipe align --offset)",
-                path=result.track.source,
-                line=cue.source_line,
-            )
-
-
-def _srt_time(ms: int) -> str:
-    return format_srt_time(ms)  # negative times keep their sign: fix never collapses a cue
-
-
-def _render_srt(result: FixResult) -> str:
-    blocks = []
-    for n, (cue, text) in enumerate(zip(result.track.cues, result.raw, strict=True), start=1):
-        blocks.append(f"{n}\n{_srt_time(cue.start)} --> {_srt_time(cue.end)}\n{text}\n")
-    return "\n".join(blocks)
+    return get_format(target).write(track, rate=result.resolution.rate)
 
 
 def _line_time(format_id: str, ms: int, result: FixResult) -> str:
@@ -583,60 +511,3 @@ def _render_lines(result: FixResult) -> str | None:
             line = line[:at_start] + replacement + line[at_end:]
         lines[at] = line
     return "\n".join(lines) + "\n"
-
-
-def _render_vtt(result: FixResult) -> str:
-    track = result.track
-    lines = _LINE_BREAK.split(track.source_text)
-    cues = track.cues
-    first = (cues[0].source_line or 1) - 1 if cues else len(lines)
-    header = lines[:first]
-    while header and not header[-1].strip():
-        header.pop()
-    if not header or not header[0].lstrip("\ufeff").startswith("WEBVTT"):
-        header = ["WEBVTT", *header]
-    out = ["\n".join(header), ""]
-    block_end = first  # where the previous cue's block ended in the source
-    for cue, text in zip(cues, result.raw, strict=True):
-        ident: str | None = None
-        settings = ""
-        at = (cue.source_line or 0) - 1
-        out.extend(_vtt_blocks_between(lines[block_end:at]))
-        timing_at = at
-        for j in range(max(at, 0), min(len(lines), at + 3)):
-            m = _VTT_TIMES.match(lines[j])
-            if m and "-->" in lines[j]:
-                settings = m.group(3).rstrip()
-                timing_at = j
-                if j > at and lines[at].strip():
-                    ident = lines[at].strip()
-                break
-        block_end = timing_at + 1
-        while block_end < len(lines) and lines[block_end].strip():
-            block_end += 1
-        block = [ident] if ident else []
-        start, end = format_ms(max(cue.start, 0)), format_ms(max(cue.end, 0))
-        block.append(f"{start} --> {end}{settings}")
-        block.extend(text.split("\n") if text else [])
-        out.append("\n".join(block))
-        out.append("")
-    out.extend(_vtt_blocks_between(lines[block_end:]))
-    return "\n".join(out)
-
-
-def _vtt_blocks_between(lines: list[str]) -> list[str]:
-    """NOTE, STYLE and REGION blocks between cues, kept verbatim (each followed by a blank)."""
-    blocks: list[str] = []
-    current: list[str] = []
-    for line in [*lines, ""]:
-        if line.strip():
-            current.append(line)
-        elif current:
-            if not any("-->" in c for c in current) and current[0].split(" ", 1)[0] in (
-                "NOTE",
-                "STYLE",
-                "REGION",
-            ):
-                blocks += ["\n".join(current), ""]
-            current = []
-    return blocks

@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from subtitles.errors import FrameRateRequired
-from subtitles.formats.microdvd import MicroDVD, declared_rate, dump_microdvd
+from subtitles.formats.microdvd import MicroDVD, declared_rate
 from subtitles.formats.mpl2 import MPL2
 from subtitles.formats.tmp import TMPlayer
-from subtitles.model import Cue
+from subtitles.model import Cue, Track
 
 NTSC = Fraction(24000, 1001)
 
@@ -62,7 +62,7 @@ def test_declared_rate(first: str, rate: Fraction | None) -> None:
 
 def test_dump_keeps_whole_cue_italics() -> None:
     cues = [Cue(start=1000, end=2000, text=r"{\i1}Tilted{\i0}"), Cue(start=3000, end=4000, text="Plain")]
-    assert dump_microdvd(cues, Fraction(25)) == "{1}{1}25\n{25}{50}{y:i}Tilted\n{75}{100}Plain\n"
+    assert MicroDVD.write(_track(cues), rate=Fraction(25)) == "{1}{1}25\n{25}{50}{y:i}Tilted\n{75}{100}Plain\n"
 
 
 def test_microdvd_styles_bad_lines_and_open_end() -> None:
@@ -78,7 +78,7 @@ def test_microdvd_dump_and_parse_round_trip_frames(spans: list[tuple[int, int]])
     """Frames survive frames → ms → frames exactly, at a rate whose frames are not whole ms."""
     out = MicroDVD.parse("".join(f"{{{a}}}{{{a + d}}}line {i}\n" for i, (a, d) in enumerate(spans)), fps=NTSC)
     cues = out.cues
-    text = dump_microdvd(cues, NTSC)
+    text = MicroDVD.write(_track(cues), rate=NTSC)
     again = MicroDVD.parse(text)
     assert again.frame_rate == NTSC
     assert [(c.start, c.end, c.text) for c in again.cues] == [(c.start, c.end, c.text) for c in cues]
@@ -109,3 +109,10 @@ def test_sniffers_prefer_their_own_format() -> None:
     assert MicroDVD.sniff("{0}{25}a\n{30}{50}b\n") > MPL2.sniff("{0}{25}a\n{30}{50}b\n")
     assert MPL2.sniff("[0][25]a\n[30][50]b\n") > MicroDVD.sniff("[0][25]a\n[30][50]b\n")
     assert TMPlayer.sniff("00:00:01:a\n") > 0 and TMPlayer.sniff("00:00:01,000 --> 00:00:02,000\n") == 0
+
+
+def _track(cues: list[Cue]) -> Track:
+    track = Track()
+    track.events = list(cues)
+    return track
+
