@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from subtitles.align.signal import FloatArray
 
@@ -154,3 +155,33 @@ def lead_in_profile(residuals: FloatArray) -> LeadInProfile:
     median = float(np.median(body)) if body.size else mode
     spread = body.size >= MIN_BODY and share < SPREAD_SHARE
     return LeadInProfile(mode, edge, share, median, int(body.size), spread)
+
+
+#: Frame rates whose grids ``frame_grid`` recognises (frames per second).
+GRID_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 50.0, 60000 / 1001)
+#: Share of cue starts that must sit on one phase of a grid (within ``GRID_TOLERANCE_MS``).
+GRID_SHARE = 0.8
+GRID_TOLERANCE_MS = 1.0
+#: Fewer cue starts than this say nothing about a grid.
+GRID_MIN_CUES = 20
+
+
+def frame_grid(starts_ms: npt.ArrayLike) -> float | None:
+    """The frame rate whose frame times the cue starts sit on (any common phase, so a shifted
+    file still counts), or None. Subtitling software times in- and out-times on frames; a
+    file timed on the voice by forced alignment or speech recognition, or typed in ms, is
+    not on a grid (centisecond ASS times cover every phase of a 20 ms or coarser grid
+    evenly, so they are not taken for one). The coarsest matching grid wins."""
+    x = np.asarray(starts_ms, dtype=np.float64)
+    if x.size < GRID_MIN_CUES:
+        return None
+    for rate in sorted(GRID_RATES):  # coarsest frame first: a 25 fps grid is also a 50 fps one
+        frame = 1000.0 / rate
+        phase = np.mod(x, frame)
+        # The densest phase: circular distance within the tolerance, checked at every start's phase.
+        bins = np.sort(phase)
+        wrapped = np.concatenate((bins, bins + frame))
+        hi = np.searchsorted(wrapped, bins + 2 * GRID_TOLERANCE_MS, side="right")
+        if (hi - np.arange(bins.size)).max() >= GRID_SHARE * x.size:
+            return rate
+    return None

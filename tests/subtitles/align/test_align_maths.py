@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from subtitles.align.correlate import correlate, correlate_windows, fft_size
 from subtitles.align.drift import robust_line, scale_candidates
-from subtitles.align.refine import onset_evidence, onset_residuals, residual_mode
+from subtitles.align.refine import frame_grid, onset_evidence, onset_residuals, residual_mode
 from subtitles.align.signal import interval_activity, signal_from_intervals
 from subtitles.align.splits import window_bounds
 from subtitles.align.transform import Segment, TimingTransform
@@ -143,3 +143,15 @@ def test_reference_signal_from_intervals() -> None:
     assert sig.speech.size == 800 and sig.speech_ms == 2500
     assert list(sig.onsets_ms) == [1000.0, 1500.0, 5000.0]
     assert sig.source == "reference"
+
+
+def test_frame_grid_finds_a_subtitlers_frames_wherever_the_file_was_shifted() -> None:
+    rng = np.random.default_rng(3)
+    frames = np.cumsum(rng.integers(30, 150, 200))
+    ntsc = np.round(frames * 1001 / 24) + 2347  # 23.976 fps frame times, shifted 2.347 s
+    assert frame_grid(ntsc.astype(np.float64)) == pytest.approx(24000 / 1001)
+    assert frame_grid(frames * 40.0 - 1234) == 25.0
+    assert frame_grid(frames * 20.0) == 50.0
+    assert frame_grid(np.round(frames * 41.3 + rng.uniform(0, 40, 200))) is None  # typed in ms
+    assert frame_grid(np.round(frames * 41.3 / 10) * 10) is None  # ASS centiseconds
+    assert frame_grid(frames[:10] * 40.0) is None  # too few to tell
