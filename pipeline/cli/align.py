@@ -103,7 +103,8 @@ def describe(result: FileResult) -> list[str]:
     show_default=True,
     metavar="MS|auto",
     help="Where moved cues start relative to the speech: auto keeps a professionally timed file's own "
-    "lead-ins (0-4 frames, cue by cue) and puts other files' starts on the speech onsets; MS puts "
+    "lead-ins (timed on frames, 0-4 frames cue by cue) and puts other files' starts on the speech "
+    "onsets; MS puts "
     "starts that many ms before the onsets. Files already in sync are left alone.",
 )
 @click.option("--force", is_flag=True, help="Write refused files anyway (the exit code stays 3).")

@@ -90,8 +90,9 @@ def onset_evidence(
 # the file's most common lead-in: a moved professional file would come back 70-130 ms later
 # than its own timing (measured on bench/align.py's pro-offset class).
 #
-# Convention (``lead_in_profile``): when the residuals spread like a professional file's, the
-# file keeps its own lead-ins: the *lower edge* of the body, where its cues of least lead-in
+# Convention (``lead_in_profile``, applied by ``engine._refine`` to files on a frame grid,
+# ``frame_grid``): when the residuals spread like a professional file's, the file keeps its own
+# lead-ins: the *lower edge* of the body, where its cues of least lead-in
 # sit, is put on the speech onsets; the others keep their lead over them. When they form one
 # sharp cluster (a file timed on the voice, forced alignment, or one constant lead-in: a shift
 # cannot be told from a lead-in then), the cluster is put on the onsets, as before.
