@@ -17,7 +17,6 @@ import logging
 import re
 import shlex
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -57,7 +56,7 @@ from media.render_style import (
 )
 from pipeline.ingest import FilmRate, ingest
 from pipeline.mux import SubtitleSpec
-from subtitles.atomic import refuse_overwrite_of_inputs
+from subtitles.atomic import refuse_overwrite_of_inputs, temp_dir
 from subtitles.errors import ContentError, InputError, LanguageError, ToolError, UsageError
 from subtitles.language import Language, language_from_filename
 from subtitles.model import Track
@@ -542,7 +541,7 @@ def burn(options: BurnOptions, on_progress: Callable[[BurnProgress], None] | Non
 
     try:
         options.out_dir.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(dir=options.out_dir, prefix=".subpipe-burn-"))
+        work = temp_dir(options.out_dir / "burn")  # named for its run: removed by a later one if killed
     except OSError as exc:
         raise UsageError(
             f"cannot write into the output folder: {exc.strerror or exc}", path=options.out_dir

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -40,6 +39,7 @@ from pipeline.mux import (
     load_tracks,
     showable,
 )
+from subtitles.atomic import temp_dir
 from subtitles.errors import InputError, LanguageError, OutputError, OutputVerificationError, UsageError
 from subtitles.language import Language
 
@@ -172,12 +172,7 @@ def _cues_of(item: LoadedTrack) -> list[ShownCue]:
 
 def _work_dir(out_dir: Path) -> Path:
     """A temporary folder beside the target, so the final move is a rename."""
-    parent = out_dir.absolute().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(dir=parent, prefix=f".{out_dir.name}.tmp-"))
-    except OSError as exc:
-        raise OutputError(f"cannot write: {exc.strerror or exc}", path=out_dir) from None
+    return temp_dir(out_dir)  # named for its run: a later run removes it if this one is killed
 
 
 def _check_target(out_dir: Path) -> None:
@@ -194,7 +189,7 @@ def _move_into_place(work: Path, out_dir: Path) -> None:
     """Replace ``out_dir`` by ``work`` with renames: the old folder goes only once the new is in."""
     old = None
     if out_dir.exists():
-        old = Path(tempfile.mkdtemp(dir=out_dir.absolute().parent, prefix=f".{out_dir.name}.old-"))
+        old = temp_dir(out_dir)
         out_dir.replace(old / "hls")
     try:
         work.replace(out_dir)

@@ -141,7 +141,8 @@ def _is_stale(host: str, pid: int, mtime: float) -> bool:
 
 
 def remove_stale_temporaries(folder: str | Path) -> list[Path]:
-    """Remove the temporary files of dead runs in ``folder``; the paths removed.
+    """Remove the temporary files and folders (``temp_dir``) of dead runs in ``folder``; the
+    paths removed.
 
     Never fails: a folder that cannot be listed, or a file that cannot be removed, is left.
     """
@@ -155,11 +156,15 @@ def remove_stale_temporaries(folder: str | Path) -> list[Path]:
                 st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            if match is None or not stat.S_ISREG(st.st_mode):
+            is_dir = stat.S_ISDIR(st.st_mode)
+            if match is None or not (is_dir or stat.S_ISREG(st.st_mode)):
                 continue
             if _is_stale(match["host"], int(match["pid"]), st.st_mtime):
                 with contextlib.suppress(OSError):
-                    Path(entry.path).unlink()
+                    if is_dir:
+                        shutil.rmtree(entry.path)
+                    else:
+                        Path(entry.path).unlink()
                     removed.append(Path(entry.path))
                     log.info("removed %s, left by an ended run (pid %s)", entry.path, match["pid"])
     return removed
@@ -202,6 +207,28 @@ def scratch_dir(purpose: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def temp_dir(final: str | Path) -> Path:
+    """A new private folder beside ``final`` (``.NAME~subpipe-HOST-PID-xxxxxxxx``), for a
+    folder output built then renamed into place, or for work files that belong with it.
+
+    Dead runs' temporaries in that folder are removed first (once per process); the caller
+    removes this one. Raises ``OutputError`` when it cannot be made.
+    """
+    final = Path(final).absolute()
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if _first_visit(final.parent):
+            remove_stale_temporaries(final.parent)
+        prefix, _ = temp_name_parts(Path(final.name), _name_max(final.parent))
+        return Path(tempfile.mkdtemp(dir=final.parent, prefix=prefix))
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(
+            "cannot write: a file stands where a folder of this path should be", path=final
+        ) from None
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=final) from None
 
 
 def _existing_mode(final: Path) -> int | None:

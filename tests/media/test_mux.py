@@ -13,6 +13,7 @@ from media.progress import Progress
 from media.runner import ffmpeg
 from media.testmedia import make_film, write_srt
 from media.verify import Expectation
+from subtitles.atomic import MARKER
 from subtitles.errors import InputError, OutputVerificationError, ToolError, UsageError
 from subtitles.language import Language
 
@@ -26,7 +27,7 @@ def _streams(tri_subs: dict[str, Path]) -> list[SubtitleStream]:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name)
+    return sorted(p.name for p in folder.iterdir() if MARKER in p.name)
 
 
 def _first_cue_ms(path: Path, stream_index: int) -> int:

@@ -11,6 +11,7 @@ import pytest
 from media.hls import probe_segment_start
 from media.testmedia import make_film, write_srt
 from pipeline.cli.main import EXIT_INPUT, EXIT_TOOL
+from subtitles.atomic import MARKER
 from subtitles.formats.vtt import WebVTT
 from tests.pipeline.helpers import run_in_process
 
@@ -78,7 +79,7 @@ def test_hls_of_a_late_starting_film(
             for cue in WebVTT.parse(text).cues:
                 seen.setdefault((cue.start, cue.end, cue.plaintext), None)
         assert list(seen) == expected
-    assert not [p for p in folder.iterdir() if ".tmp-" in p.name]
+    assert not [p for p in folder.iterdir() if MARKER in p.name]
 
 
 def test_rerun_replaces_an_earlier_folder_and_refuses_a_foreign_one(
@@ -117,7 +118,7 @@ def test_ffmpeg_failure_exits_4_and_leaves_nothing(
         ["hls", str(late_film), str(subs[0]), "-o", str(out), "--preset", "no-such-preset"], capsys
     )
     assert code == EXIT_TOOL and "HLS encoding failed" in err
-    assert not out.exists() and not [p for p in folder.iterdir() if ".tmp-" in p.name]
+    assert not out.exists() and not [p for p in folder.iterdir() if MARKER in p.name]
 
 
 def test_film_without_audio(folder: Path, subs: list[Path], capsys: pytest.CaptureFixture[str]) -> None:

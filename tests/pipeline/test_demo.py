@@ -29,6 +29,7 @@ from pipeline.demo import (
     build_demo_inputs,
 )
 from pipeline.demo_stages import ALIGN_TOLERANCE_MS, _matches
+from subtitles.atomic import MARKER
 from subtitles.qc import Finding, Severity
 from tests.pipeline.helpers import subpipe
 
@@ -317,7 +318,7 @@ def test_human_report_and_second_run_into_the_same_folder(demo: DemoRun) -> None
     assert "output/crackdown.mkv" in again.stdout
     assert stranger.read_text("utf-8") == "mine"
     assert {p: p.read_bytes() for p in before} == before  # deterministic
-    assert not [p for p in demo.root.rglob(".*tmp-*")]  # no temporaries left
+    assert not [p for p in demo.root.rglob(f"*{MARKER}*")]  # no temporaries left
 
 
 def test_help_has_an_example() -> None:

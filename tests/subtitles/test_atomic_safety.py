@@ -156,3 +156,18 @@ def test_scratch_folders_of_dead_runs_are_removed(tmp_path: Path, monkeypatch: p
         assert f"-{os.getpid()}-" in work.name
         assert remove_stale_scratch(tmp_path) == []  # our own, live
     assert not stale.exists() and not work.exists() and foreign.is_dir()
+
+
+def test_temporary_folders_beside_an_output_are_named_and_swept(tmp_path: Path) -> None:
+    """Folder outputs (HLS) and work folders (burn-in) are made by ``temp_dir``: a dead run's
+    is removed with its contents, a live one kept."""
+    stale = tmp_path / _temp_name("hls", _dead_pid())
+    (stale / "seg").mkdir(parents=True)
+    (stale / "seg" / "0.ts").write_bytes(b"x")
+    work = atomic.temp_dir(tmp_path / "hls")
+    assert work.is_dir() and work.parent == tmp_path and f"-{os.getpid()}-" in work.name
+    assert not stale.exists()
+    assert remove_stale_temporaries(tmp_path) == []
+    with pytest.raises(OutputError, match="a file stands where a folder"):
+        (tmp_path / "file").write_text("x")
+        atomic.temp_dir(tmp_path / "file" / "hls")
