@@ -89,8 +89,9 @@ def _ffmpeg_mid_run(proc: subprocess.Popen[str], out: Path, tmpdir: Path) -> int
     return pid
 
 
-def test_sigterm_stops_ffmpeg_and_removes_every_temporary(
-    inputs: tuple[Path, Path, Path], tmp_path: Path
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: signal.Signals(s).name)
+def test_a_terminating_signal_stops_ffmpeg_and_removes_every_temporary(
+    sig: signal.Signals, inputs: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     film, sub, slow = inputs
     out, tmpdir = tmp_path / "out" / "film.mkv", tmp_path / "tmp"
@@ -99,11 +100,11 @@ def test_sigterm_stops_ffmpeg_and_removes_every_temporary(
     proc = _start_mux(film, sub, out, tmpdir, slow)
     ffmpeg = _ffmpeg_mid_run(proc, out, tmpdir)
     started = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
     took = time.monotonic() - started
-    assert proc.returncode == 128 + signal.SIGTERM
-    assert err.strip().splitlines()[-1] == "subpipe: terminated (SIGTERM)"
+    assert proc.returncode == 128 + sig
+    assert err.strip().splitlines()[-1] == f"subpipe: terminated ({signal.Signals(sig).name})"
     assert ended(ffmpeg)
     assert list(out.parent.iterdir()) == [] and _scratch(tmpdir) == []
     assert took < 10
