@@ -196,10 +196,8 @@ def expectation_for(
         # longer (a VobSub track past the last frame) does not set the output's length.
         copied = [s.duration_ms for s in (*film_info.video, *film_info.audio) if s.duration_ms]
         basis = min(film_info.duration_ms, max(copied)) if copied else film_info.duration_ms
-        # Matroska reports the duration from 0 even when the film starts later, MP4 from
-        # the start; ffmpeg re-bases the copy to 0, so accept either reading.
-        content = basis - max(film_info.start_ms, 0)
-        low = max(0, min(basis, content) - DURATION_TOLERANCE_MS)
+        # The probe gives the playable length whatever the container; the copy starts near 0.
+        low = max(0, basis - DURATION_TOLERANCE_MS)
         ends = [s.end_ms for s in subs if s.end_ms is not None]
         high = max([film_info.duration_ms, *ends]) + DURATION_TOLERANCE_MS
     return Expectation(

@@ -23,6 +23,8 @@ Where libavformat releases disagree, one reading is chosen on purpose:
   start. libavformat 59 (ffmpeg 5.1) gives an MP4 with an edit-list lead (a film exported
   to start at 01:00:00) the movie header's length *including* the empty lead (4 s for
   1 s of video starting at 3 s); 6.0 and later give 1 s. Stream starts and lengths agree.
+  Matroska's segment duration counts from timestamp 0 in every release, so the first
+  frame's time is taken off it.
 * ``video_start_ms`` is when the film's first frame is shown: subtitle times count from
   it. The container start differs between releases by the audio encoder's priming (5.1
   shows AAC priming in Matroska as a 21 ms earlier start, later releases hide it), the
@@ -421,6 +423,11 @@ def _media_info(
         streams=infos,
         backend=backend,
     )
+    if not known and duration_ms is not None and format_name.startswith("matroska"):
+        # Matroska's segment duration counts from timestamp 0, not from the first frame
+        # (whose time, unlike the container start, no release reads differently).
+        first = info.video_start_ms if info.video_start_ms is not None else start_ms
+        info = dataclasses.replace(info, duration_ms=max(0, duration_ms - max(0, first)))
     film = info.film_video
     if film is None:
         return info
@@ -585,7 +592,7 @@ def probe_ffprobe(path: str | Path, ffprobe: Path, *, timeout: float = PROBE_TIM
         reason = _last_line(exc.stderr_tail)
         for name in (file_arg(target), str(target)):  # ffprobe prefixes the input's name
             reason = reason.removeprefix(f"{name}: ")
-        raise InputError(f"not a media file ffmpeg can read ({reason})", path=target) from None
+        raise _unreadable(target, reason) from None
     try:
         data = json.loads(done.stdout.decode("utf-8", "replace"))
     except json.JSONDecodeError as exc:
@@ -613,7 +620,7 @@ def probe_pyav(path: str | Path, *, timeout: float = PROBE_TIMEOUT_S) -> MediaIn
     except av.error.ExitError:
         raise ToolError(f"probing timed out after {timeout:.0f} s", path=target) from None
     except av.error.FFmpegError as exc:
-        raise InputError(f"not a media file ffmpeg can read ({exc.strerror})", path=target) from None
+        raise _unreadable(target, str(exc.strerror)) from None
     with container:
         streams = [_pyav_stream(s) for s in container.streams]
         ends = [_stream_end(s.start_time, s.duration, s.time_base) for s in container.streams]
@@ -669,7 +676,74 @@ def _pyav_stream(stream: Any) -> StreamInfo:
     )
 
 
+# -- a film cut short --------------------------------------------------------------------------
+
+#: Decoded audio may fall short of the container's length by encoder padding and rounding;
+#: a film is called truncated only past this (or 5 % of its length, whichever is more).
+TRUNCATION_SLACK_MS = 2000
+
+
+def check_complete(info: MediaInfo, decoded_ms: int) -> None:
+    """``InputError`` (exit 2) when the audio decoded from the film (``decoded_ms`` from its
+    first frame) ends well before the length its container declares: a copy or download
+    cut short, whose missing part would otherwise read as "no speech" to alignment.
+    Matroska and most containers write their length at the start, so a cut file still
+    declares the full length; MP4 loses its index instead (see ``_mp4_without_index``).
+    """
+    declared = info.duration_ms
+    if declared is None or declared <= 0:
+        return
+    if decoded_ms + max(TRUNCATION_SLACK_MS, declared // 20) < declared:
+        from subtitles.timing import format_ms
+
+        raise InputError(
+            f"the film is truncated: its audio ends at {format_ms(decoded_ms)} but the file declares "
+            f"{format_ms(declared)} (a copy or download cut short?)",
+            path=info.path,
+        )
+
+
 # -- the one entry point --------------------------------------------------------------------
+
+#: ISO base media (MP4/MOV) top-level box types that can open a file.
+_ISO_FIRST_BOXES = frozenset({b"ftyp", b"free", b"skip", b"wide", b"mdat", b"moov", b"pdin", b"styp"})
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """An MP4/MOV whose top-level boxes stop before any ``moov`` (its index): a copy or
+    download cut short, or a recording still being written. Reads only box headers."""
+    try:
+        size_total = path.stat().st_size
+        with path.open("rb") as fh:
+            offset, first = 0, True
+            while offset + 8 <= size_total:
+                fh.seek(offset)
+                header = fh.read(16)
+                size, kind = int.from_bytes(header[:4], "big"), header[4:8]
+                if first and kind not in _ISO_FIRST_BOXES:
+                    return False
+                first = False
+                if kind == b"moov":
+                    return False
+                if size == 1 and len(header) == 16:
+                    size = int.from_bytes(header[8:16], "big")
+                if size < 8:
+                    return size == 0  # 0: "to the end of the file" with no moov seen
+                offset += size
+            return not first
+    except OSError:
+        return False
+
+
+def _unreadable(target: Path, reason: str) -> InputError:
+    """The one-line error for a file libavformat cannot open, the same from both back-ends."""
+    if _mp4_without_index(target):
+        return InputError(
+            "the film is truncated: its MP4 index ('moov' box) is missing "
+            "(a copy or download cut short, or a recording still being written)",
+            path=target,
+        )
+    return InputError(f"not a media file ffmpeg can read ({reason})", path=target)
 
 
 def _check_file(path: str | Path) -> Path:

@@ -214,6 +214,10 @@ def film_speech(
         duration_s = ((info.duration_ms if info else None) or 4 * 3600_000) / 1000
         known_ms = info.duration_ms if info is not None else None
         signal = detect_film_speech(film, choice, duration_ms=known_ms, timeout_s=300 + duration_s)
+        if info is not None:  # a cut-off film is named as such, not reported as "no speech"
+            from media.probe import check_complete
+
+            check_complete(info, signal.duration_ms)
         if cache is not None:
             cache.save(stream_key, signal)
     decode_ms = round((time.monotonic() - started) * 1000)

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 
+from media.probe import MediaInfo
 from media.testmedia import make_film
 from pipeline import ingest as ingest_module
 from pipeline.ingest import FilmRate, ingest, ingest_each, ingest_many
@@ -54,17 +55,31 @@ def test_explicit_fps_needs_no_probe(tmp_path: Path) -> None:
 def test_clock_formats_never_probe_and_rate_is_probed_once(tmp_path: Path) -> None:
     srt = _write(tmp_path, "film.en.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi\n")
     subs = [_write(tmp_path, f"film{i}.pl.sub", "{25}{50}Cześć\n") for i in range(3)]
-    info = mock.Mock(frame_rate=Fraction(25))
+    info = _info(Fraction(25))
     with mock.patch.object(ingest_module, "probe", return_value=info) as probe:
         tracks = ingest_many([srt, *subs], film=tmp_path / "film.mp4")
     assert probe.call_count == 1
     assert [t.frame_rate for t in tracks] == [None, 25, 25, 25]
 
 
+def _info(rate: Fraction | None, *, variable: bool = False) -> MediaInfo:
+    """A probed film with only a frame rate (what ingest asks of it)."""
+    return MediaInfo(Path("film.mp4"), "mp4", None, 0, rate, (), variable_frame_rate=variable)
+
+
+def test_film_with_a_variable_rate_is_not_counted_in_frames(tmp_path: Path) -> None:
+    sub = _write(tmp_path, "film.pl.sub", "{25}{50}Cześć\n")
+    with (
+        mock.patch.object(ingest_module, "probe", return_value=_info(Fraction(25), variable=True)),
+        pytest.raises(FrameRateRequired, match="variable frame rate"),
+    ):
+        ingest(sub, film=tmp_path / "vfr.mp4")
+
+
 def test_film_without_video_rate(tmp_path: Path) -> None:
     sub = _write(tmp_path, "film.pl.sub", "{25}{50}Cześć\n")
     with (
-        mock.patch.object(ingest_module, "probe", return_value=mock.Mock(frame_rate=None)),
+        mock.patch.object(ingest_module, "probe", return_value=_info(None)),
         pytest.raises(FrameRateRequired, match="no video frame rate"),
     ):
         ingest(sub, film=tmp_path / "audio.m4a")
@@ -85,6 +100,6 @@ def test_ingest_each_keeps_going_after_a_bad_file(tmp_path: Path) -> None:
 
 def test_film_rate_memo(tmp_path: Path) -> None:
     memo = FilmRate(tmp_path / "f.mp4")
-    with mock.patch.object(ingest_module, "probe", return_value=mock.Mock(frame_rate=NTSC)) as probe:
+    with mock.patch.object(ingest_module, "probe", return_value=_info(NTSC)) as probe:
         assert memo.rate() == NTSC and memo.rate() == NTSC
     assert probe.call_count == 1
