@@ -37,9 +37,9 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import pysubs2
 
 from media import synth
+from subtitles.formats.srt import subrip_text
 from subtitles.timing import parse_fps
 
 REPO = Path(__file__).resolve().parent.parent
@@ -184,12 +184,9 @@ def truth_of(placed: list[_Placed]) -> tuple[TruthCue, ...]:
 
 
 def save_srt(cues: list[TruthCue] | tuple[TruthCue, ...], path: Path) -> None:
-    subs = pysubs2.SSAFile()
-    for c in cues:
-        subs.append(pysubs2.SSAEvent(start=c.start, end=c.end, text=c.text))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    subs.save(str(tmp), format_="srt", encoding="utf-8")
+    tmp.write_text(subrip_text((c.start, c.end, c.text) for c in cues), encoding="utf-8")
     tmp.replace(path)
 
 

@@ -37,10 +37,10 @@ import pysubs2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: ``bench`` importable
 from bench.align import run_child, subpipe_exe
+from subtitles.formats.srt import subrip_text
 from subtitles.language import Language
 from subtitles.load import load_track
 from subtitles.qc import Context, Profile, build_profile, validate_track
-from subtitles.timing import format_srt_time
 
 #: The commands of the scale check, as users type them (``{sub}`` the file, ``{out}`` fix's output).
 SCALE_COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -103,16 +103,16 @@ FLAWS = {
 def make_srt(lang: str, cues: int, rng: random.Random) -> str:
     """A file as a careful subtitler delivers it, with about 3% of cues flawed: timing at
     a comfortable reading speed, two-frame or longer gaps, and a few planted defects."""
-    blocks = []
+    blocks: list[tuple[int, int, str]] = []
     t = 1000
-    for n in range(1, cues + 1):
+    for _n in range(1, cues + 1):
         text = rng.choice(FLAWS[lang]) if rng.random() < 0.02 else rng.choice(SENTENCES[lang])
         dur = max(1200, len(text) * 1000 // 14) + rng.randint(0, 800)
         start = t - 300 if rng.random() < 0.003 else t  # an occasional overlap
-        blocks.append(f"{n}\n{format_srt_time(start)} --> {format_srt_time(start + dur)}\n{text}\n")
+        blocks.append((start, start + dur, text))
         gap = rng.choice((80, 80, 100, 600, 1200, 2500)) if rng.random() > 0.01 else 40
         t = start + dur + gap
-    return "\n".join(blocks)
+    return subrip_text(blocks)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -31,7 +31,8 @@ from media.escape import file_arg
 from media.runner import ffmpeg
 from subtitles.atomic import atomic_path
 from subtitles.errors import UsageError
-from subtitles.timing import format_srt_time, fps_ratio
+from subtitles.formats.srt import subrip_text
+from subtitles.timing import fps_ratio
 
 #: Generating a few seconds of tiny media takes well under a second; this only stops hangs.
 GENERATE_TIMEOUT_S = 120.0
@@ -231,11 +232,7 @@ def make_bursts_wav(
 
 def write_srt(path: str | Path, cues: Sequence[tuple[int, int, str]], encoding: str = "utf-8") -> Path:
     """Write a minimal SRT (``[(start_ms, end_ms, text), ...]``) for tests, atomically."""
-    blocks = [
-        f"{i}\n{format_srt_time(a)} --> {format_srt_time(b)}\n{text}\n"
-        for i, (a, b, text) in enumerate(cues, 1)
-    ]
     out = Path(path)
     with atomic_path(out) as tmp:
-        tmp.write_bytes("\n".join(blocks).encode(encoding))
+        tmp.write_bytes(subrip_text(cues).encode(encoding))  # the SubRip writer, text as given
     return out

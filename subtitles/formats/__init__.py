@@ -69,7 +69,8 @@ def output_format(path: str | PurePath, source_format: str | None = None) -> str
         raise UsageError(f"'{suffix}' may be {named}; {keep}{choose} to convert", path=str(path))
     known = " ".join(sorted(EXTENSIONS))
     raise UsageError(
-        f"cannot tell the output format from {suffix or 'no extension'!r} (use one of {known})", path=str(path)
+        f"cannot tell the output format from {suffix or 'no extension'!r} (use one of {known})",
+        path=str(path),
     )
 
 

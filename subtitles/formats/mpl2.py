@@ -48,20 +48,34 @@ class MPL2(LineFormat):
         return "".join(f"[{mpl2_time(c.start)}][{mpl2_time(c.end)}]{mpl2_body(c.text)}\n" for c in track.cues)
 
 
-_ITALIC_PART = re.compile(r"\{\\i1\}(.*)\{\\i0\}")
-_ASS_BLOCK = re.compile(r"\{[^{}]*\}")
+_ASS_BLOCK = re.compile(r"\{([^{}]*)\}")
+_ITALIC_CODE = re.compile(r"\\i(\d)")
 
 
 def mpl2_body(text: str) -> str:
-    """pysubs2 text back to an MPL2 line body, the inverse of ``mpl2_text``: a line in
-    italics from start to end gets the leading ``/``, other styling has no MPL2 spelling."""
+    """pysubs2 text back to an MPL2 line body, the inverse of ``mpl2_text``: a line whose
+    words are all in italics (italics carry over line breaks, as in SubStation) gets the
+    leading ``/``; other styling has no MPL2 spelling."""
+    italic = False
     parts = []
-    for part in text.split(r"\N"):
-        italic = _ITALIC_PART.fullmatch(part)
-        if italic is not None and not _ASS_BLOCK.search(italic.group(1)):
-            parts.append("/" + italic.group(1))
-        else:
-            parts.append(_ASS_BLOCK.sub("", part))
+    for line in text.split(r"\N"):
+        words: list[bool] = []  # per visible chunk: was it italic
+        plain: list[str] = []
+        pos = 0
+        for m in _ASS_BLOCK.finditer(line):
+            chunk = line[pos : m.start()]
+            if chunk.strip():
+                words.append(italic)
+            plain.append(chunk)
+            for code in _ITALIC_CODE.finditer(m.group(1)):
+                italic = code.group(1) != "0"
+            pos = m.end()
+        chunk = line[pos:]
+        if chunk.strip():
+            words.append(italic)
+        plain.append(chunk)
+        body = "".join(plain)
+        parts.append("/" + body if words and all(words) else body)
     return "|".join(parts)
 
 

@@ -11,6 +11,7 @@ the blocks itself, keeps every cue it can time, and reports the rest with line n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -164,6 +165,21 @@ class SubRip(SubtitleFormat):
             text = cue_html(cue, "srt")
             blocks.append(f"{n}\n{format_srt_time(cue.start)} --> {format_srt_time(cue.end)}\n{text}\n")
         return "\n".join(blocks)
+
+
+def subrip_cue(start: int, end: int, raw: str) -> Cue:
+    """A cue whose SubRip text is ``raw`` exactly as given (tags, spacing, flaws and all),
+    read as the reader reads it: what test files and generated uploads are made of."""
+    cue = Cue(start=start, end=end, text=srt_text(raw.split("\n")))
+    cue.set_markup("srt", raw)
+    return cue
+
+
+def subrip_text(cues: Iterable[tuple[int, int, str]]) -> str:
+    """SubRip text for ``(start_ms, end_ms, raw text)`` triples, by the SubRip writer."""
+    track = Track()
+    track.events = [subrip_cue(a, b, raw) for a, b, raw in cues]
+    return SubRip.write(track)
 
 
 def _cut_orphan_block(body: list[int], lines: list[str], blank: list[bool], out: ParseOutcome) -> list[int]:

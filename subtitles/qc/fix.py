@@ -352,7 +352,9 @@ def _fix_timing(
         return end - c.start >= keep and cps(i, end) <= max(profile.max_cps, cps(i, c.end))
 
     for i, cue in enumerate(cues):
-        if cue.start < 0 < cue.end and profile.is_enabled("struct.negative_time"):
+        # TMPlayer's ends are a reader's estimate from the text (a fixed text reads longer):
+        # whether its cue crosses zero is a guess, so its start is never moved for it
+        if cue.start < 0 < cue.end and res.stores_end and profile.is_enabled("struct.negative_time"):
             before = times(i)
             cue.start = res.up(0)
             if cue.end <= cue.start:

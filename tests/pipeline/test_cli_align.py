@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from media.synth import Placement, compose, make_speech_film
+from subtitles.formats.srt import subrip_text
 from subtitles.load import load_track
 
 pytestmark = pytest.mark.media
@@ -59,8 +60,7 @@ def _ts(ms: float) -> str:
 
 
 def write_srt(path: Path, cues: list[Cue], fn: Callable[[float], float] = lambda t: t) -> Path:
-    blocks = [f"{i}\n{_ts(fn(a))} --> {_ts(fn(b))}\n{text}\n" for i, (a, b, text) in enumerate(cues, 1)]
-    path.write_text("\n".join(blocks), encoding="utf-8")
+    path.write_text(subrip_text((round(fn(a)), round(fn(b)), text) for a, b, text in cues), encoding="utf-8")
     return path
 
 

@@ -8,18 +8,15 @@ from typing import Any
 
 import pytest
 
+from subtitles.formats.srt import subrip_text
 from subtitles.load import load_bytes
 from subtitles.model import Track
 from subtitles.qc import Context, Finding, Overrides, build_profile, validate_track
-from subtitles.timing import format_srt_time
 from tests.subtitles.qc.helpers import Check, CueSpec, MakeTrack
 
 
 def srt_text(cues: Sequence[CueSpec]) -> str:
-    return "\n".join(
-        f"{n}\n{format_srt_time(a)} --> {format_srt_time(b)}\n{text}\n"
-        for n, (a, b, text) in enumerate(cues, start=1)
-    )
+    return subrip_text(cues)  # the SubRip writer, each text exactly as given
 
 
 def build_track(
