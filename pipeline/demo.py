@@ -37,7 +37,8 @@ from typing import Any
 
 from media.synth import Placement, compose, decode_pcm, make_speech_film
 from subtitles.atomic import write_text
-from subtitles.timing import format_srt_time, frames_to_ms, ms_to_frames
+from subtitles.formats.srt import subrip_text
+from subtitles.timing import frames_to_ms, ms_to_frames
 
 ASSETS = Path(__file__).resolve().parent / "demo_assets"
 
@@ -421,15 +422,13 @@ def break_lines(text: str, max_chars: int) -> tuple[str, ...]:
 
 def srt_text(cues: Sequence[DemoCue]) -> tuple[str, list[int]]:
     """SRT text (``\\n`` line ends) and the 1-based line of each cue's index line."""
-    lines: list[str] = []
     starts: list[int] = []
-    for cue in cues:
-        starts.append(len(lines) + 1)
-        lines.append(str(cue.index))
-        lines.append(f"{format_srt_time(cue.start_ms)} --> {format_srt_time(cue.end_ms)}")
-        lines.extend(cue.lines)
-        lines.append("")
-    return "\n".join(lines), starts
+    line = 1
+    for cue in cues:  # index, timing, the text lines, a blank line
+        starts.append(line)
+        line += 3 + len(cue.lines)
+    text = subrip_text((c.start_ms, c.end_ms, "\n".join(c.lines)) for c in cues)  # lines as given
+    return text, starts
 
 
 def _speech_json(film: Path, speech: Sequence[SpeechSpan], duration_ms: int) -> dict[str, Any]:
