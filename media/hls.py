@@ -303,6 +303,8 @@ def webvtt_segment(track: Track, cues: Sequence[Cue], mpegts: int) -> str:
     """One WebVTT segment: the track's writer output with ``X-TIMESTAMP-MAP`` in its header."""
     part = track.copy_track()
     part.events = [c.copy() for c in cues]
+    # STYLE and REGION apply to every segment (at its head); NOTE blocks belong to the file
+    part.vtt_blocks = [(0, b) for _at, b in track.vtt_blocks if not b.startswith("NOTE")]
     text = dump_track(part, "vtt")
     head, sep, rest = text.partition("\n")
     if not head.lstrip("\ufeff").startswith("WEBVTT"):

@@ -165,3 +165,48 @@ def test_align_keeps_webvtt_ids_settings_and_blocks(
     assert out.read_text(encoding="utf-8") == (
         head + "\n\n".join(expected[:20]) + "\n\nNOTE middle\n\n" + "\n\n".join(expected[20:]) + "\n"
     )
+
+
+# -- sidecar and mux conversion ---------------------------------------------------------------
+
+
+def test_sidecars_keep_what_each_format_can_hold(tmp_path: Path) -> None:
+    vtt_up = tmp_path / "film.en.vtt"
+    vtt_up.write_text(VTT, encoding="utf-8")
+    srt_up = tmp_path / "film.pl.srt"
+    srt_up.write_text(
+        _srt([(1000, 2000, '<font color="#00ff00">Zielony</font> {\\an8}<i>tekst</i>')]), "utf-8"
+    )
+    out = tmp_path / "out"
+    result = subpipe("sidecars", vtt_up, srt_up, "-o", out)
+    assert result.returncode == 0, result.stderr
+    vtt = (out / "film.en.vtt").read_text(encoding="utf-8")
+    assert "intro\n00:00:01.000 --> 00:00:03.000 line:0 align:start\n<v Anna>Hello</v>" in vtt
+    assert "STYLE\n::cue(.loud) { color: yellow }" in vtt and "second-id\n" in vtt
+    srt = (out / "film.en.srt").read_text(encoding="utf-8")
+    assert "{\\an8}Hello & welcome." in srt and "<v" not in srt and "STYLE" not in srt
+    assert '<font color="#00ff00">Zielony</font>' in (out / "film.pl.srt").read_text(encoding="utf-8")
+    pl_vtt = (out / "film.pl.vtt").read_text(encoding="utf-8")
+    assert "Zielony <i>tekst</i>" in pl_vtt and "<font" not in pl_vtt and "\\an8" not in pl_vtt
+
+
+def test_mux_writes_tracks_with_their_markup(tmp_path: Path) -> None:
+    from pipeline.mux import _prepare
+
+    src = tmp_path / "film.pl.srt"
+    src.write_text(_srt([(1000, 2000, '<font color="#00ff00">Zielony</font> <i>tekst</i>')]), "utf-8")
+    path, count, end = _prepare(load_track(src), "matroska", tmp_path, 0)
+    assert count == 1 and end == 2000
+    assert '<font color="#00ff00">Zielony</font> <i>tekst</i>' in path.read_text(encoding="utf-8")
+
+
+def test_hls_segments_keep_styles_and_leave_notes(tmp_path: Path) -> None:
+    from media.hls import webvtt_segment
+
+    src = tmp_path / "film.en.vtt"
+    src.write_text(VTT, encoding="utf-8")
+    track = load_track(src)
+    segment = webvtt_segment(track, track.cues[1:], 900000)
+    assert segment.startswith("WEBVTT - interview\nX-TIMESTAMP-MAP=")
+    assert "STYLE\n::cue(.loud)" in segment and "NOTE" not in segment
+    assert "second-id\n00:00:04.000 --> 00:00:06.000 position:20% region:left" in segment
