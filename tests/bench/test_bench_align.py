@@ -164,3 +164,32 @@ def test_a_subset_of_classes_gets_the_same_cases_as_a_full_run(tmp_path: Path) -
     full = texts(everything, "full")
     for cls in ("split2", "reference", "correct", "drift"):
         assert texts((cls,), cls)[cls] == full[cls], cls
+
+
+def test_professional_timing_is_on_frames_with_lead_ins_of_0_to_4_frames_and_chained_cues() -> None:
+    from bench.align_cases import professional
+
+    speech = tuple(TruthCue(1000 + 3000 * i + 37 * (i % 5), 3400 + 3000 * i, f"line {i}") for i in range(40))
+    for fps, frame in ((Fraction(25), Fraction(40)), (Fraction(24000, 1001), Fraction(1001, 24))):
+        pro = professional(speech, fps, random.Random(2))
+        leads = [s.start - p.start for s, p in zip(speech, pro, strict=True)]
+        assert min(leads) >= 0 and max(leads) < 4 * frame + 1 and len(set(leads)) > 4
+        for cue in pro:  # every in- and out-time is a frame time
+            assert any(
+                abs(round(n * frame) - cue.start) == 0 for n in (cue.start // frame, cue.start // frame + 1)
+            )
+        gaps = [b.start - a.end for a, b in itertools.pairwise(pro)]
+        # 600 ms pauses minus a 0.2-0.5 s tail leave under 12 frames: every cue is chained.
+        assert all(abs(g - 2 * frame) <= 1 for g in gaps)
+        assert all(a.end - a.start > 0 for a in pro)
+
+
+def test_pro_classes_play_on_dense_films_only() -> None:
+    from bench.align import plan
+
+    plans = plan(True, ("offset", "pro-offset", "pro-correct"))
+    dense = [p for p in plans if p.spec.dense]
+    assert len(dense) == 3 and all(p.classes == ("pro-offset", "pro-correct") for p in dense)
+    assert all(p.classes == ("offset",) for p in plans if not p.spec.dense)
+    assert not any(p.spec.dense for p in plan(True, ("offset",)))
+    assert all(p.spec.dense for p in plan(False, ("pro-correct",)))
