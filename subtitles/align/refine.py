@@ -106,12 +106,15 @@ EDGE_SEARCH_MS = 250.0
 BODY_BELOW_MS = 40.0
 BODY_ABOVE_MS = 260.0
 #: A body whose densest ``±CLUSTER_MS`` cluster holds less than this share of it is spread.
-#: Measured (bench/align.py, 15 files on 9 films): files timed on the voice 0.48-0.75 (one
-#: film under music at 5 dB: 0.26, the detector's own scatter), professional files 0.26-0.34.
+#: Measured (bench/align.py films): files timed on the voice 0.48-0.75 on clean and 10 dB beds
+#: (but 0.26-0.42 under 5 dB beds and on one noisy film: the detector's own scatter, which is
+#: why the convention also asks for a frame grid), professional files 0.26-0.34.
 SPREAD_SHARE = 0.42
 #: Where the half-height lower edge of a spread body sits relative to the onsets of its
-#: cues of no lead-in (ms, measured on the six pro-correct files of bench/align.py: the edge
-#: lies 11-26 ms above the onsets the file's own timing implies, median 19).
+#: cues of no lead-in (ms). Measured on the six calibration pro-correct files of bench/align.py
+#: (``DENSE_FULL``'s first six): the edge lies 11-26 ms above the onsets the file's own timing
+#: implies, median 19; on the four held-out films 2-42 ms (median 22). The scatter of this
+#: edge from film to film is the convention's error: ±10-25 ms.
 EDGE_ABOVE_ONSET_MS = 19.0
 #: Fewer body residuals than this say nothing about the spread: the cluster is used.
 MIN_BODY = 20
