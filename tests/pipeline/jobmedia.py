@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from media.synth import Placement, compose, make_speech_film
-from subtitles.timing import format_srt_time
+from subtitles.formats.srt import subrip_text
 
 ASSETS = Path(__file__).resolve().parents[2] / "pipeline" / "demo_assets"
 LANGS = ("ru", "en", "pl")
@@ -57,15 +57,15 @@ def speech_film(
 
 def srt_for(lang: str, count: int = 6, *, order: Sequence[int] | None = None, shift_ms: int = 0) -> str:
     clips = _clips()
-    blocks = []
+    blocks: list[tuple[int, int, str]] = []
     spans = timeline(count, order=order)
     for n, (index, a, b) in enumerate(spans, start=1):
         text = str(clips[(lang, index)]["text"])
         end = max(b + 300, a + 1000 + 45 * len(text))
         if n < len(spans):
             end = min(end, spans[n][1] - 120)
-        blocks.append(f"{n}\n{format_srt_time(a + shift_ms)} --> {format_srt_time(end + shift_ms)}\n{text}\n")
-    return "\n".join(blocks)
+        blocks.append((a + shift_ms, end + shift_ms, text))
+    return subrip_text(blocks)  # the SubRip writer
 
 
 def write_uploads(

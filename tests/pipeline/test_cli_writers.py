@@ -9,15 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from subtitles.formats.srt import subrip_text
 from subtitles.load import load_track
-from subtitles.timing import format_ms, format_srt_time
+from subtitles.timing import format_ms
 from tests.pipeline.helpers import subpipe
 
 
 def _srt(cues: list[tuple[int, int, str]]) -> str:
-    return "\n".join(
-        f"{n}\n{format_srt_time(a)} --> {format_srt_time(b)}\n{t}\n" for n, (a, b, t) in enumerate(cues, 1)
-    )
+    return subrip_text(cues)  # the SubRip writer, texts as given
 
 
 # -- quotes (point 5) ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pysubs2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from subtitles.formats.srt import subrip_text
 from subtitles.formats.tmp import tmp_time
 from subtitles.language import Language
 from subtitles.load import load_bytes
@@ -19,7 +20,7 @@ from subtitles.qc import Context, Overrides, build_profile, validate_track
 from subtitles.qc.fix import fix_track, render_fixed
 from subtitles.qc.scripts import CYRILLIC_TO_LATIN
 from subtitles.qc.text import visible
-from subtitles.timing import format_ms, format_srt_time
+from subtitles.timing import format_ms
 
 ALPHABET = (
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИКЛМНОПРСТУФХЭЮЯ"
@@ -77,10 +78,7 @@ RATE = Fraction(25)
 def _source(fmt: str, cues: list[tuple[int, int, str]]) -> str:
     """A file in ``fmt`` as a translator's tool would write it, negative times included."""
     if fmt == "srt":
-        return "\n".join(
-            f"{n}\n{format_srt_time(s)} --> {format_srt_time(e)}\n{t}\n"
-            for n, (s, e, t) in enumerate(cues, 1)
-        )
+        return subrip_text(cues)  # the SubRip writer, texts as given
     if fmt == "vtt":
         return "WEBVTT\n\n" + "\n".join(f"{format_ms(s)} --> {format_ms(e)}\n{t}\n" for s, e, t in cues)
     if fmt in ("ass", "ssa"):
