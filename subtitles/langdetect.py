@@ -243,11 +243,29 @@ class TextStats:
     def of(cls, text: str) -> TextStats:
         lowered = text.lower()
         letters = Counter({ch: n for ch, n in Counter(lowered).items() if ch.isalpha()})  # counted in C
-        words = Counter(_WORD.findall(lowered))
+        words = _count_words(lowered)
         scripts: Counter[str] = Counter()
         for ch, count in letters.items():
             scripts[script_of(ch)] += count
         return cls(letters, words, sum(letters.values()), scripts)
+
+
+#: Words are counted this many characters at a time: a list of every word of a 200,000-cue
+#: file at once would cost more memory than the file's whole text.
+_WORD_CHUNK = 1 << 20
+
+
+def _count_words(text: str) -> Counter[str]:
+    """``Counter(_WORD.findall(text))``, a chunk at a time, each cut at a line break (never
+    inside a word, so the count is the same)."""
+    words: Counter[str] = Counter()
+    pos = 0
+    while pos < len(text):
+        cut = text.find("\n", pos + _WORD_CHUNK)
+        end = len(text) if cut < 0 else cut
+        words.update(_WORD.findall(text, pos, end))
+        pos = end
+    return words
 
 
 def language_scores(stats: TextStats, candidates: Iterable[Profile] | None = None) -> dict[str, float]:

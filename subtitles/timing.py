@@ -22,6 +22,10 @@ NTSC_RATES: dict[int, Fraction] = {
     120: Fraction(120000, 1001),
 }
 
+#: No film runs 1,000 hours: a later time in a subtitle file is a typo (3e15 hours), and
+#: refusing it at load keeps every later step in plain integer (and float64, int64) range.
+MAX_TIME_MS = 1000 * 3_600_000
+
 _TIMECODE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
 
 

@@ -46,14 +46,18 @@ def script_of(language: Language) -> str:
 
 
 def count_scripts(text: str) -> tuple[int, int]:
-    """(Cyrillic letters, Latin letters) in ``text``, counted on code points with numpy."""
+    """(Cyrillic letters, Latin letters) in ``text``, counted on code points with numpy, a
+    million characters at a time (a whole long file as code points would be 4 bytes a letter)."""
     if len(text) < 64:
         return len(CYR_LETTER.findall(text)), len(LAT_LETTER.findall(text))
-    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    cyr = int(np.count_nonzero((cp >= 0x400) & (cp <= 0x52F)))
-    ascii_letters = (cp | 0x20) - 0x61 < 26  # a-z, A-Z (unsigned wrap-around keeps it one test)
-    latin1 = (cp >= 0xC0) & (cp <= 0x24F) & (cp != 0xD7) & (cp != 0xF7)
-    return cyr, int(np.count_nonzero(ascii_letters | latin1))
+    cyr = lat = 0
+    for pos in range(0, len(text), 1 << 20):
+        cp = np.frombuffer(text[pos : pos + (1 << 20)].encode("utf-32-le"), dtype=np.uint32)
+        cyr += int(np.count_nonzero((cp >= 0x400) & (cp <= 0x52F)))
+        ascii_letters = (cp | 0x20) - 0x61 < 26  # a-z, A-Z (unsigned wrap-around keeps it one test)
+        latin1 = (cp >= 0xC0) & (cp <= 0x24F) & (cp != 0xD7) & (cp != 0xF7)
+        lat += int(np.count_nonzero(ascii_letters | latin1))
+    return cyr, lat
 
 
 def repair_word(word: str, prefer: str | None = None) -> str | None:

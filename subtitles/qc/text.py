@@ -12,6 +12,7 @@ pysubs2's ASS text (``{\\...}`` override blocks, ``\\N`` breaks).
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,20 +37,52 @@ _INDEX = re.compile(r"^\s*\S+\s*$")
 SEP = "\x1e"
 
 
+class SourceLines:
+    """The lines of a source text, looked up by number without keeping a list of them.
+
+    A list of a 200,000-cue file's lines costs about 100 bytes a line for as long as the
+    checks run; this keeps the text (which the track holds anyway) and, once a line is first
+    asked for, where each line starts: 8 bytes a line.
+    """
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._starts: array[int] | None = None
+
+    def _index(self) -> array[int]:
+        if self._starts is None:
+            starts = array("q", [0])
+            starts.extend(m.end() for m in _LINE_BREAK.finditer(self._text))
+            self._starts = starts
+        return self._starts
+
+    def __len__(self) -> int:
+        return len(self._index())
+
+    def __getitem__(self, i: int) -> str:
+        starts = self._index()
+        if not 0 <= i < len(starts):
+            raise IndexError(i)
+        end = starts[i + 1] if i + 1 < len(starts) else len(self._text)
+        return self._text[starts[i] : end].rstrip("\r\n")
+
+
 @dataclass(frozen=True, slots=True)
 class CueTexts:
     """Per-cue texts of one track, in cue order.
 
     ``raw``: markup as in the source; ``plain``: visible text, lines joined by ``\\n``;
-    ``source_lines``: the source split into lines when ``raw`` was read from it, so the
-    line of a finding can be looked up when there is one (not for every cue up front).
+    ``source_lines``: the source's lines when ``raw`` was read from it, so the line of a
+    finding can be looked up when there is one (not for every cue up front).
     """
 
     markup: Markup
     raw: list[str]
     plain: list[str]
     from_source: bool
-    source_lines: list[str] | None = None
+    source_lines: SourceLines | None = None
 
     def first_text_line(self, cue: Cue) -> int | None:
         """1-based source line of the first text line of ``cue`` (its own line otherwise)."""
@@ -87,12 +120,11 @@ def cue_texts(track: Track, cues: list[Cue] | None = None) -> CueTexts:
     """
     cues = track.cues if cues is None else cues
     if track.source_format in HTML_FORMATS and track.source_text:
-        lines = _LINE_BREAK.split(track.source_text)
         raw = _raw_by_blocks(track.source_text, cues)
         if raw is None:
-            raw = _raw_from_source(lines, cues)
+            raw = _raw_from_source(_LINE_BREAK.split(track.source_text), cues)
         if raw is not None:
-            return CueTexts("html", raw, _visible_all(raw, "html"), True, lines)
+            return CueTexts("html", raw, _visible_all(raw, "html"), True, SourceLines(track.source_text))
     ass = [c.text for c in cues]
     return CueTexts("ass", ass, _visible_all(ass, "ass"), False)
 
@@ -122,7 +154,11 @@ def _raw_by_blocks(source: str, cues: list[Cue]) -> list[str] | None:
 
 def _visible_all(raw: list[str], markup: Markup) -> list[str]:
     """Strip markup from all cues in one regex pass (per-cue calls cost more than parsing)."""
-    plain = visible(SEP.join(raw), markup).split(SEP)
+    joined = SEP.join(raw)
+    shown = visible(joined, markup)
+    if shown == joined:
+        return raw  # no markup anywhere: the same strings, not a second copy of every text
+    plain = shown.split(SEP)
     if len(plain) != len(raw):  # a cue contained the separator itself
         plain = [visible(r, markup) for r in raw]
     return plain

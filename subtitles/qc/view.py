@@ -64,13 +64,21 @@ class TrackView:
         return order[self.ends[order] > self.starts[order]]
 
     @functools.cached_property
-    def neighbour_gaps(self) -> tuple[list[int], list[int], list[int]]:
-        """(earlier cue, later cue, gap in ms) for consecutive playable cues in time order."""
+    def neighbour_gaps(self) -> tuple[IntArray, IntArray, IntArray]:
+        """(earlier cue, later cue, gap in ms) for consecutive playable cues in time order,
+        as arrays: a rule picks the few it reports with a mask, never a loop over all."""
         order = self.playable_order
         if len(order) < 2:
-            return [], [], []
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
         gaps = self.starts[order[1:]] - self.ends[order[:-1]]
-        return order[:-1].tolist(), order[1:].tolist(), gaps.tolist()
+        return order[:-1], order[1:], gaps
+
+    def gaps_where(self, low: int, high: int) -> Iterator[tuple[int, int, int]]:
+        """(earlier cue, later cue, gap) for the neighbour gaps with ``low <= gap < high``."""
+        a, b, g = self.neighbour_gaps
+        hit = np.flatnonzero((g >= low) & (g < high))
+        return zip(a[hit].tolist(), b[hit].tolist(), g[hit].tolist(), strict=True)
 
     @functools.cached_property
     def visible_chars(self) -> IntArray:
@@ -108,6 +116,8 @@ class TrackView:
 
     @functools.cached_property
     def joined_readable(self) -> tuple[str, list[int]]:
+        if self.mojibake is None:
+            return self.joined_plain  # the same texts: one joined copy, not two
         return _join(self.readable_plain)
 
     @functools.cached_property

@@ -7,6 +7,7 @@ reported once as mojibake, not a second time as "Latin script".
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -36,7 +37,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 def _text(view: TrackView) -> str:
-    return "\n".join(view.readable_plain)
+    """The readable text of every cue in one string (cues apart by a separator that is
+    neither a letter nor part of a word), shared with the other whole-file scans."""
+    return view.joined_readable[0]
 
 
 def _guess(view: TrackView) -> LanguageGuess:
@@ -91,7 +94,8 @@ def detected(view: TrackView, out: Emit) -> None:
         return
     text = _text(view)
     letters = sum(n for ch, n in Counter(text).items() if ch.isalpha())  # counted in C, not per letter
-    words = len(_WORD.findall(text))
+    # only compared with the minimum (and shown when below it): counting stops there
+    words = sum(1 for _ in itertools.islice(_WORD.finditer(text), MIN_CONFIRM_WORDS))
     if guess.language is None or letters < MIN_CONFIRM_LETTERS or words < MIN_CONFIRM_WORDS:
         out.file(
             f"too little text to confirm the language ({words} words, {letters} letters; "

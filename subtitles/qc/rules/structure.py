@@ -37,15 +37,30 @@ def empty(view: TrackView, out: Emit) -> None:
 
 @rule("struct.duplicate", Severity.WARNING, "A cue repeated with the same times and text.")
 def duplicate(view: TrackView, out: Emit) -> None:
-    seen: dict[tuple[int, int, str], int] = {}
-    starts, ends = view.starts.tolist(), view.ends.tolist()
-    for i, text in enumerate(view.texts.plain):
-        key = (starts[i], ends[i], text)
-        first = seen.setdefault(key, i)
-        if first != i and text.strip():
-            out.cue(
-                i, f"duplicate of cue {first + 1} (same times and text): shown twice, drawn on top of itself"
-            )
+    # Only cues that share their times with another can be duplicates: found by sorting the
+    # times, so the texts of the rest are never keyed (a dict of every cue costs memory).
+    s, e = view.starts, view.ends
+    if s.size < 2:
+        return
+    order = np.lexsort((e, s))  # stable: equal times keep file order
+    same = (s[order][1:] == s[order][:-1]) & (e[order][1:] == e[order][:-1])
+    if not same.any():
+        return
+    plain = view.texts.plain
+    group_start = np.flatnonzero(np.concatenate(([True], ~same)))
+    group_end = np.append(group_start[1:], order.size)
+    for a, b in zip(group_start.tolist(), group_end.tolist(), strict=True):
+        if b - a < 2:
+            continue
+        seen: dict[str, int] = {}
+        for i in sorted(order[a:b].tolist()):
+            first = seen.setdefault(plain[i], i)
+            if first != i and plain[i].strip():
+                out.cue(
+                    i,
+                    f"duplicate of cue {first + 1} (same times and text): "
+                    "shown twice, drawn on top of itself",
+                )
 
 
 @rule("struct.end_before_start", Severity.ERROR, "A cue that ends before (or when) it starts: never shown.")

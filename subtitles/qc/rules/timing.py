@@ -68,13 +68,12 @@ def overlap(view: TrackView, out: Emit) -> None:
 def gap(view: TrackView, out: Emit) -> None:
     frames = view.profile.min_gap_frames
     minimum = view.frames_ms(frames)
-    for a, b, g in zip(*view.neighbour_gaps, strict=True):
-        if 0 <= g < minimum:
-            out.cue(
-                a,
-                f"gap to cue {b + 1} is {g} ms; at least {frames} frames ({minimum} ms at "
-                f"{format_fps(view.fps)} fps) let the eye see a new subtitle",
-            )
+    for a, b, g in view.gaps_where(0, minimum):
+        out.cue(
+            a,
+            f"gap to cue {b + 1} is {g} ms; at least {frames} frames ({minimum} ms at "
+            f"{format_fps(view.fps)} fps) let the eye see a new subtitle",
+        )
 
 
 @rule(
@@ -87,9 +86,8 @@ def bridge_gap(view: TrackView, out: Emit) -> None:
     low = view.frames_ms(3)
     high = view.profile.bridge_gap_max_ms
     target = view.frames_ms(view.profile.min_gap_frames)
-    for a, b, g in zip(*view.neighbour_gaps, strict=True):
-        if low <= g < high:
-            out.cue(a, f"gap of {g} ms to cue {b + 1} flickers; close it to {target} ms (bridge gaps)")
+    for a, b, g in view.gaps_where(low, high):
+        out.cue(a, f"gap of {g} ms to cue {b + 1} flickers; close it to {target} ms (bridge gaps)")
 
 
 @rule("timing.min_duration", Severity.WARNING, "A cue shorter than the minimum duration.", fixable=True)
