@@ -48,6 +48,7 @@ from subtitles.align import (
     apply_transform,
     signal_from_intervals,
 )
+from subtitles.align.signal import analysis_window
 from subtitles.atomic import refuse_overwrite_of_inputs
 from subtitles.errors import FrameRateRequired, UsageError
 from subtitles.formats import default_extension, get_format, output_format
@@ -89,6 +90,9 @@ class FileResult:
     status: Status
     alignment: Alignment
     applied: AppliedTiming
+    #: Cues no allowed transform could bring inside the film (a mistyped hour): left out of
+    #: the analysis, moved with their neighbours and clamped (counted in ``cues_clamped``).
+    outside: int = 0
 
     def to_json(self) -> dict[str, Any]:
         tr = self.alignment.transform
@@ -116,6 +120,7 @@ class FileResult:
             "cues": self.applied.cues,
             "cues_moved": self.applied.moved,
             "cues_clamped": self.applied.clamped,
+            "cues_outside_film": self.outside,
             "agreement_before": round(self.alignment.agreement_before, 4),
             "agreement_after": round(self.alignment.agreement_after, 4),
             "lead_in": _lead_in_json(self.alignment),
@@ -302,8 +307,8 @@ def align_files(
     if reference is not None:
         ref_track = load_track(reference, fps=fps, film_fps=film_fps)
         intervals = [(c.start, c.end) for c in ref_track.cues]
-        end = max((b for _, b in intervals), default=0)
-        signal = signal_from_intervals(intervals, max(end, duration_ms or 0))
+        # the film bounds the reference; without one, the reference's plausible span does
+        signal = signal_from_intervals(intervals, duration_ms or None)
     else:
         assert film is not None
         if language is None:
@@ -318,7 +323,17 @@ def align_files(
     results: list[FileResult] = []
     for sub, track, out, fmt in zip(subs, tracks, outputs, formats, strict=True):
         starts, ends = _intervals(track)
-        result = align(starts, ends, signal, options)
+        keep, seen_ends = analysis_window(starts, ends, signal.duration_ms, max_offset_ms)
+        result = align(starts[keep], seen_ends[keep], signal, options)
+        outside = int(keep.size - np.count_nonzero(keep))
+        if outside:
+            far = [c.source_line for c, k in zip(track.cues, keep.tolist(), strict=True) if not k]
+            where = ", ".join(str(ln) for ln in far[:5] if ln is not None)
+            log.warning(
+                "%s: %d cue(s) lie outside the film (%s ms long)%s: left out of the analysis, "
+                "moved with their neighbours and clamped inside",
+                sub, outside, f"{signal.duration_ms:,}", f" (source lines {where})" if where else "",
+            )  # fmt: skip
         applied = apply_transform(track, result.transform, duration_ms=duration_ms)
         if not result.accepted:
             status = Status.REFUSED
@@ -336,5 +351,5 @@ def align_files(
                 "%s: %d cue(s) moved outside the film were clamped inside it%s",
                 sub, applied.clamped, f" (source lines {lines})" if lines else "",
             )  # fmt: skip
-        results.append(FileResult(sub, written, status, result, applied))
+        results.append(FileResult(sub, written, status, result, applied, outside))
     return AlignRun(film, reference, audio, results)

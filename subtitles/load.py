@@ -22,7 +22,8 @@ from subtitles.errors import FormatError, InputError, SubpipeError, UsageError
 from subtitles.formats import get_format, output_format, sniff_format
 from subtitles.langdetect import LanguageGuess, detect_language
 from subtitles.language import Language, language_from_filename
-from subtitles.model import LanguageSource, Track
+from subtitles.model import Cue, LanguageSource, Track
+from subtitles.timing import MAX_TIME_MS, format_ms
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ def load_bytes(
         track.graphics_opaque = outcome.header.graphics_opaque
     track.vtt_header = outcome.vtt_header
     track.vtt_blocks = outcome.vtt_blocks
+    _refuse_absurd_times(outcome.cues, name)
     track.events = list(outcome.cues)
     track.format = fmt.id
     track.fps = float(outcome.frame_rate) if outcome.frame_rate is not None else None
@@ -130,6 +132,23 @@ def load_bytes(
     track.language, track.language_source = _final_language(declared, language_source, track.language_guess)
     log.debug("loaded %s: %s, %s, %d cues", name, fmt.id, guess.encoding, len(track.events))
     return track
+
+
+def _refuse_absurd_times(cues: list[Cue], name: str) -> None:
+    """``InputError`` at the first cue timed past ``MAX_TIME_MS`` (either sign): no film is
+    that long, and such a time would overflow the arrays every check and the aligner use."""
+    if not cues:
+        return
+    if max(max(abs(c.start), abs(c.end)) for c in cues) <= MAX_TIME_MS:
+        return
+    cue = next(c for c in cues if max(abs(c.start), abs(c.end)) > MAX_TIME_MS)
+    worst = cue.start if abs(cue.start) > MAX_TIME_MS else cue.end
+    raise InputError(
+        f"time {format_ms(worst)} is past {MAX_TIME_MS // 3_600_000:,} hours: no film is that long "
+        "(a typo in the hours?)",
+        path=name,
+        line=cue.source_line,
+    )
 
 
 def _declared_language(language: Language | None, name: str) -> tuple[Language | None, LanguageSource]:

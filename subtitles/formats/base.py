@@ -11,14 +11,17 @@ must still load, with the problem reported at its line, rather than be refused w
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pysubs2 import SSAFile
 
+from subtitles.errors import InputError
 from subtitles.model import Cue, ParseProblem, Track
+from subtitles.timing import format_ms
 
 Severity = Literal["error", "warning", "info"]
 
@@ -71,6 +74,22 @@ class ParseOutcome:
         self.problems.append(ParseProblem(line=line, message=message, severity=severity, code=code))
 
 
+def refuse_times_past(fmt: type[SubtitleFormat], track: Track) -> None:
+    """``InputError`` naming the file and line of the first cue whose time ``fmt`` cannot spell."""
+    limit = fmt.max_time_ms
+    if limit is None:
+        return
+    for cue in track.cues:
+        worst = max(abs(cue.start), abs(cue.end))
+        if worst > limit:
+            raise InputError(
+                f"time {format_ms(worst)} cannot be written as {fmt.__name__} (its latest time is "
+                f"{format_ms(limit)}): a typo in the hours? Fix the time, or write WebVTT (.vtt)",
+                path=track.source,
+                line=cue.source_line,
+            )
+
+
 class SubtitleFormat:
     """Base of the format plug-ins; subclasses are stateless and used as classes."""
 
@@ -80,6 +99,25 @@ class SubtitleFormat:
     extensions: ClassVar[tuple[str, ...]] = ()
     #: Whether times are counted in frames and need a frame rate.
     frame_based: ClassVar[bool] = False
+    #: The latest time the format can spell (SubRip's two-digit hours: 99:59:59,999), or
+    #: ``None`` when its numbers have no fixed width (WebVTT hours, MPL2, MicroDVD frames).
+    max_time_ms: ClassVar[int | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every format's own ``write`` first refuses times past ``max_time_ms``: a writer
+        that clamps them (pysubs2 writes 100 hours as 99:59:59,999) or spells them wider
+        than the format allows would change the timing without a word."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("write")
+        if isinstance(own, classmethod):
+            write = own.__func__
+
+            @functools.wraps(write)
+            def checked(fmt: type[SubtitleFormat], track: Track, *, rate: Fraction | None = None) -> str:
+                refuse_times_past(fmt, track)
+                return str(write(fmt, track, rate=rate))
+
+            cls.write = classmethod(checked)  # type: ignore[method-assign,assignment]
 
     @classmethod
     def sniff(cls, text: str) -> float:

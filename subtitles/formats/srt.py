@@ -67,6 +67,7 @@ def parse_timing(line: str) -> _Timing | None:
 
 class SubRip(SubtitleFormat):
     id = "srt"
+    max_time_ms = 100 * 3_600_000 - 1  # hh:mm:ss,mmm: two-digit hours
     extensions = (".srt",)
 
     @classmethod

@@ -20,6 +20,7 @@ _LINE = re.compile(r"^\s*(-?)(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,3}))?[:=](.*)
 
 class TMPlayer(LineFormat):
     id = "tmp"
+    max_time_ms = 100 * 3_600_000 - 1000  # hh:mm:ss: two-digit hours, whole seconds
     extensions = (".txt", ".tmp")
     line_pattern = _LINE
     line_name = "a TMPlayer line"
