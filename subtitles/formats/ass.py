@@ -127,6 +127,8 @@ class _SubStation(SubtitleFormat):
         for event in copy.events:
             if isinstance(event, Cue) and not event.is_comment:
                 event.text = cue_ass(event)
+        if any(block.startswith("NOTE") for _at, block in track.vtt_blocks):
+            copy.events = _with_notes(copy.events, track.vtt_blocks)
         if not any(e.start < 0 or e.end < 0 for e in copy.events):
             return copy.to_string(cls.id)
         original = [(e.start, e.end) for e in copy.events]
@@ -143,6 +145,32 @@ class _SubStation(SubtitleFormat):
             out += [text[pos:at], f"{_signed(start)},{_signed(end)}"]
             pos = at + len(placeholder)
         return "".join(out) + text[pos:]
+
+
+def _with_notes(events: list[pysubs2.SSAEvent], blocks: list[tuple[int, str]]) -> list[pysubs2.SSAEvent]:
+    """WebVTT NOTE blocks as SubStation comments, each before the cue it preceded (timed
+    as that cue, so sorting keeps it there)."""
+    notes = sorted((at, block) for at, block in blocks if block.startswith("NOTE"))
+    out: list[pysubs2.SSAEvent] = []
+    k = 0
+    n = 0
+    dialogue = [e for e in events if not e.is_comment]
+    for event in events:
+        if not event.is_comment:
+            while n < len(notes) and notes[n][0] <= k:
+                out.append(_comment(notes[n][1], event))
+                n += 1
+            k += 1
+        out.append(event)
+    last = dialogue[-1] if dialogue else None
+    out += [_comment(block, last) for _at, block in notes[n:]]
+    return out
+
+
+def _comment(block: str, near: pysubs2.SSAEvent | None) -> Cue:
+    text = block.removeprefix("NOTE").strip().replace("\n", r"\N")
+    start, end = (near.start, near.end) if near is not None else (0, 0)
+    return Cue(start=start, end=end, text=text, type="Comment")
 
 
 def _signed(ms: int) -> str:

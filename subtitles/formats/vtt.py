@@ -203,7 +203,16 @@ class WebVTT(SubtitleFormat):
         parts = [header, ""]
         blocks = sorted(track.vtt_blocks, key=lambda b: b[0])
         b = 0
-        for k, cue in enumerate(track.cues):
+        k = -1
+        for event in track.events:
+            if event.is_comment:  # a SubStation comment is a NOTE, where it was
+                note = _note(event.text)
+                parts += [note, ""] if note else []
+                continue
+            if not isinstance(event, Cue):
+                continue
+            k += 1
+            cue = event
             while b < len(blocks) and blocks[b][0] <= k:
                 parts += [blocks[b][1], ""]
                 b += 1
@@ -223,3 +232,10 @@ class WebVTT(SubtitleFormat):
         for _at, block in blocks[b:]:
             parts += [block, ""]
         return "\n".join(parts)
+
+
+def _note(text: str) -> str:
+    """A SubStation comment as a WebVTT NOTE block (no blank line, no ``-->`` inside)."""
+    lines = [ln.strip().replace("-->", "->") for ln in re.split(r"\\[Nn]|\n", text)]
+    body = "\n".join(ln for ln in lines if ln)
+    return f"NOTE {body}" if body else ""

@@ -159,3 +159,20 @@ def test_negative_times_keep_their_sign_where_the_format_can_say_so() -> None:
 
     with pytest.raises(ContentError, match="before zero"):
         get_format("vtt").write(track)
+
+
+def test_substation_comments_and_webvtt_notes_carry_over() -> None:
+    subs = pysubs2.SSAFile()
+    subs.events = [
+        pysubs2.SSAEvent(start=0, end=1000, text="Hello"),
+        pysubs2.SSAEvent(start=1000, end=2000, text=r"old --> line\Nsecond", type="Comment"),
+        pysubs2.SSAEvent(start=2000, end=3000, text="Bye"),
+    ]
+    vtt = get_format("vtt").write(_load(subs.to_string("ass"), "ass"))
+    assert "00:00:00.000 --> 00:00:01.000\nHello\n\nNOTE old -> line\nsecond\n\n00:00:02.000" in vtt
+    back = _load(vtt, "vtt")
+    assert [c.plaintext for c in back.cues] == ["Hello", "Bye"]
+    ass = get_format("ass").write(back)
+    lines = [ln for ln in ass.splitlines() if ln.startswith(("Dialogue:", "Comment:"))]
+    assert [ln.split(",", 9)[-1] for ln in lines] == ["Hello", r"old -> line\Nsecond", "Bye"]
+    assert lines[1].startswith("Comment:")
