@@ -31,6 +31,7 @@ import os
 import queue
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,6 +179,8 @@ class Coordinator:
                 "distributed.worker.daemon": False,  # workers may start their own processes (ffmpeg)
             }
         )
+        # the scheduler's HTTP endpoint falls back to a free port when 8787 is taken: not news
+        warnings.filterwarnings("ignore", message=r"Port \d+ is already in use", category=UserWarning)
         if self.settings.cluster:
             self.client = Client(self.settings.cluster, timeout="20s")
         else:
