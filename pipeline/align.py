@@ -133,6 +133,11 @@ class AlignRun:
     reference: Path | None
     audio: AudioSummary | None
     files: list[FileResult]
+    #: What the files were aligned to (the film's speech activity, or the reference's cues)
+    #: and the inputs as loaded (cue times before alignment): the job's align stage saves
+    #: them beside its output so a report can draw before/after without the film.
+    signal: SpeechSignal | None = None
+    tracks: tuple[Track, ...] = ()
 
     @property
     def refused(self) -> list[FileResult]:
@@ -352,4 +357,4 @@ def align_files(
                 sub, applied.clamped, f" (source lines {lines})" if lines else "",
             )  # fmt: skip
         results.append(FileResult(sub, written, status, result, applied, outside))
-    return AlignRun(film, reference, audio, results)
+    return AlignRun(film, reference, audio, results, signal=signal, tracks=tuple(tracks))

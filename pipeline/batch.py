@@ -258,3 +258,22 @@ def batch_json(
         "cluster_started": cluster_started,
         "results": jobs,
     }
+
+
+def write_index(
+    results: Sequence[JobResult | Unplanned], out_root: Path | None, dirs: Sequence[Path]
+) -> Path | None:
+    """The batch's ``index.html`` (one row per job, linking each job's ``report.html``) in
+    ``--out``, else in ``subpipe-out/`` of the first folder given; ``None`` (and a warning)
+    when it cannot be written: the jobs' own results stand either way."""
+    import logging
+
+    from pipeline.report import index_folder, write_batch_index
+
+    folder = index_folder(out_root, dirs)
+    title = ", ".join(d.resolve().name or str(d) for d in dirs)
+    try:
+        return write_batch_index(folder, [r.to_json() for r in results], title=title)
+    except (OSError, SubpipeError) as exc:
+        logging.getLogger("subpipe").warning("no batch index written in %s: %s", folder, exc)
+        return None

@@ -31,6 +31,7 @@ tried again next time.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -46,7 +47,14 @@ from pipeline.stages_options import CONFIG_MAP, as_dict
 from subtitles.atomic import write_text
 
 #: Where each stage's artifacts (and so its stamps) go, inside the job's output folder.
-STAGE_FOLDERS = {"inspect": "inspect", "fix": "fixed", "align": "aligned", "validate": "validate", "mux": ""}
+STAGE_FOLDERS = {
+    "inspect": "inspect",
+    "fix": "fixed",
+    "align": "aligned",
+    "validate": "validate",
+    "mux": "",
+    "report": "",
+}
 STATE_DIR = ".subpipe"
 RESULT_NAME = "result.json"
 SUMMARY_NAME = "summary.txt"
@@ -196,7 +204,7 @@ def enabled_stages(spec: JobSpec, settings: Mapping[str, Any], extra: Sequence[s
     wanted = spec.stages if spec.stages is not None else tuple(STAGES)
     out = []
     for name in STAGES:
-        if name not in wanted:
+        if name not in wanted and not STAGES[name].whole_job:  # the report describes any job
             continue
         section = STAGES[name].section
         if section and section in settings and getattr(settings[section], "enabled", True) is False:
@@ -397,6 +405,16 @@ def walk(plan: JobPlan, obtain: Obtain, uploads: Mapping[str, FileRef] | None = 
                     chain[tag] = key
                 elif result.status is not StageStatus.SKIPPED or plan.only is None:
                     out_of[tag] = instance
+        elif sd.whole_job:
+            # every earlier instance's key and status: the report is redone when any changes
+            seen: list[Any] = [[r.stage, r.key, str(r.status)] for r in results]
+            inputs = {"stages": seen, "aux": aux, "film": plan.film.digest}
+            record = {"inputs": inputs, "options": options, "versions": base["versions"]}
+            key = text_digest(name, sd.version, inputs, options, base)
+            si = _stage_input(plan, None, langs, {t: current[t] for t in live}, uploads)
+            si = dataclasses.replace(si, results=tuple(results))
+            result = obtain(Step(name, name, None, key, record, si))
+            results.append(result if result is not None else StageResult(name, StageStatus.OK, key=key))
         else:
             blocked = [n for n in sd.needs if n in job_failed]
             if blocked:

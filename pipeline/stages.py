@@ -171,6 +171,8 @@ class StageInput:
     uploads: Mapping[str, Path]
     settings: Mapping[str, Any]
     encoder_threads: int = 0
+    #: Every earlier stage's envelope, for a stage that looks at the whole job (the report).
+    results: tuple[StageResult, ...] = ()
 
     def setting(self, section: str) -> Any:
         from pipeline.stages_options import CONFIG_MAP
@@ -203,6 +205,9 @@ class StageDef:
     commands: Callable[[Any], list[list[str]]] | None = None
     #: Bump when the stage's output for the same inputs changes (invalidates stamps).
     version: int = 1
+    #: Runs once per job whatever failed before it, given every earlier envelope
+    #: (``StageInput.results``): the report, which must describe a failed job too.
+    whole_job: bool = False
 
 
 def enveloped(
@@ -464,7 +469,12 @@ def run_align(o: AlignStageOptions) -> StageResult:
     result = run.files[0]
     data = result.to_json()
     timings = {"decode": (run.audio.decode_ms / 1000) if run.audio else 0.0}
-    details = {**data, "speech_cached": cache.hits > 0}
+    # the data behind the report's alignment picture: speech, cues before/after, transform
+    from pipeline.report.alignment import SUFFIX, save_alignment
+
+    tag = o.stage.split(":", 1)[-1]
+    picture = f"aligned/{save_alignment(o.out_dir / f'{tag}{SUFFIX}', run, 0, tag).name}"
+    details = {**data, "speech_cached": cache.hits > 0, "alignment_data": picture}
     if result.output is None or (str(result.status) == "refused" and not s.force):
         exc = AlignmentRefused(
             f"alignment refused: {data['reason']} (confidence {data['confidence']:.2f} < "
@@ -474,7 +484,13 @@ def run_align(o: AlignStageOptions) -> StageResult:
             reason=data["reason"] or "",
         )
         return StageResult(
-            o.stage, StageStatus.REFUSED, str(exc), timings=timings, error=ErrorInfo.of(exc), details=details
+            o.stage,
+            StageStatus.REFUSED,
+            str(exc),
+            outputs=(picture,),
+            timings=timings,
+            error=ErrorInfo.of(exc),
+            details=details,
         )
     findings: tuple[Mapping[str, Any], ...] = ()
     if str(result.status) == "refused":
@@ -493,7 +509,7 @@ def run_align(o: AlignStageOptions) -> StageResult:
         StageStatus.OK,
         f"{data['status']} {shift}, confidence {data['confidence']:.2f}"
         + (" (speech from cache)" if cache.hits else ""),
-        outputs=(f"aligned/{result.output.name}",),
+        outputs=(f"aligned/{result.output.name}", picture),  # the subtitle first: later stages take it
         findings=findings,
         timings=timings,
         details=details,
@@ -658,6 +674,8 @@ STAGES: dict[str, StageDef] = {}
 
 def register(stage: StageDef) -> None:
     STAGES[stage.name] = stage
+    if stage.name != "report" and "report" in STAGES:  # the report stays last: it reads every result
+        STAGES["report"] = STAGES.pop("report")
 
 
 register(StageDef("inspect", True, (), _build_inspect, run_inspect, section=None))
@@ -672,6 +690,7 @@ register(
         section="align",
         produces_subtitle=True,
         commands=_align_commands,
+        version=2,  # 2: saves the alignment picture's data
     )
 )
 register(StageDef("validate", True, ("align",), _build_validate, run_validate, section="validate"))
@@ -686,6 +705,15 @@ register(
         commands=_mux_commands,
     )
 )
+
+
+def _register_report() -> None:
+    from pipeline.report.stage import REPORT_STAGE
+
+    register(REPORT_STAGE)
+
+
+_register_report()
 
 
 def load_render_stages() -> list[str]:

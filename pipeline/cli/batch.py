@@ -34,7 +34,7 @@ def command(**params: Any) -> None:
 
     Exit codes: 0 only if every job succeeded, 1 otherwise (2 when no job was found).
     """
-    from pipeline.batch import LiveView, batch_json, discover, make_plans, summary_table
+    from pipeline.batch import LiveView, batch_json, discover, make_plans, summary_table, write_index
     from pipeline.engine import Coordinator, EngineSettings
 
     overrides = pop_cli_overrides(params)
@@ -61,10 +61,14 @@ def command(**params: Any) -> None:
             cluster = coordinator.cluster_started
         view.finish()
     everything: list[Any] = [*results, *bad]
+    index = write_index(everything, params["out"], list(params["dirs"]))
     if as_json:
-        emit_json(batch_json(everything, time.perf_counter() - started, cluster))
+        data = batch_json(everything, time.perf_counter() - started, cluster)
+        emit_json({**data, "index": str(index) if index is not None else None})
     else:
         click.echo(summary_table(everything))
+        if index is not None:
+            click.echo(f"index: {index}")
         failed = sum(1 for r in everything if not getattr(r, "ok", False))
         note = "" if cluster else "; nothing needed running: no cluster, no ffmpeg started"
         click.echo(f"{len(everything)} jobs, {failed} failed, {time.perf_counter() - started:.1f} s{note}")

@@ -53,13 +53,16 @@ def command(directory: Path, as_json: bool, workers: int) -> None:
     report: DemoReport = run_demo(
         root, on_record=None if as_json else (lambda r: _show(r, root)), workers=workers
     )
+    page = report.result_file.with_name("report.html") if report.result_file is not None else None
     if as_json:
-        emit_json(report.to_json())
+        emit_json({**report.to_json(), "report": str(page) if page is not None and page.is_file() else None})
     else:
         counts = {s: sum(1 for r in report.stages if r.status == s) for s in _MARK}
         shown = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         click.echo(f"{shown}; inputs in {root / 'input'}, results in {root / 'output'}")
         if report.result_file is not None:
             click.echo(f"result: {report.result_file}")
+            if page is not None and page.is_file():
+                click.echo(f"report: {page}")
     if report.error is not None:
         raise report.error

@@ -70,6 +70,7 @@ COMMAND_MODULES = (
     "burn",
     "sidecars",
     "hls",
+    "report",
 )
 
 log = logging.getLogger("subpipe")

@@ -88,6 +88,12 @@ def test_batch_finishes_the_good_and_reports_each_failure(uploads: Path, tmp_pat
     escape = jobs["escape"]
     assert escape["exit_code"] == 2 and "leads outside the job folder" in escape["reason"]
 
+    # the batch's index page: one row per job, each planned job linking its own report
+    assert report["index"] == str(out / "index.html")
+    index = (out / "index.html").read_text("utf-8")
+    assert index.count('<tr data-name="') == 6 and 'href="good/report.html"' in index
+    assert (out / "flawed" / "report.html").is_file() and (out / "silent" / "report.html").is_file()
+
     # the human table names every job and reason; a second run has nothing to do
     started = time.monotonic()
     again = subpipe("batch", uploads, "--out", out, env=env)

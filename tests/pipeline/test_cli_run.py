@@ -84,7 +84,7 @@ def test_run_rerun_and_a_replaced_subtitle(film: Path, tmp_path: Path) -> None:
     out = job / "subpipe-out"
     result = result_of(out)
     assert result["status"] == "ok" and result["languages"] == {"en": "ok", "pl": "ok", "ru": "ok"}
-    assert len(ran(result)) == 13
+    assert len(ran(result)) == 14  # 4 per language, mux, report
     info = probe(out / "film.mkv")
     assert [(s.language, s.default) for s in info.subtitles] == [
         ("rus", True),
@@ -120,6 +120,7 @@ def test_run_rerun_and_a_replaced_subtitle(film: Path, tmp_path: Path) -> None:
         "validate:pl",
         "validate:ru",
         "mux",
+        "report",
     }
     align_pl = next(s for s in result["stages"] if s["stage"] == "align:pl")
     assert align_pl["details"]["speech_cached"] is True and align_pl["details"]["offset_ms"] < -1500
@@ -149,7 +150,7 @@ def test_dry_run_only_and_from(film: Path, tmp_path: Path) -> None:
     dry = subpipe("run", job, "--out", out, "--dry-run", env=env)
     assert dry.returncode == 0, dry.stderr
     assert not out.exists()  # nothing written
-    assert "13 stage(s) would run" in dry.stdout
+    assert "14 stage(s) would run" in dry.stdout
     assert "run    align:ru" in dry.stdout and "-f s16le" in dry.stdout  # the decode it would start
     assert "-f matroska" in dry.stdout and "language=rus" in dry.stdout  # the mux command
     assert subpipe("run", job, "--out", out, env=env).returncode == 0
@@ -160,7 +161,7 @@ def test_dry_run_only_and_from(film: Path, tmp_path: Path) -> None:
     again = subpipe("run", job, "--out", out, "--from", "align", "--json", env=env)
     assert ran(json.loads(again.stdout)) == {
         f"{s}:{t}" for s in ("align", "validate") for t in ("en", "pl", "ru")
-    } | {"mux"}
+    } | {"mux", "report"}
     dry_again = subpipe("run", job, "--out", out, "--dry-run", "--json", env=env)
     assert {r["action"] for r in json.loads(dry_again.stdout)["stages"]} == {"reuse"}
 

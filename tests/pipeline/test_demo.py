@@ -76,7 +76,7 @@ JOB_STAGES = [
 def test_demo_runs_as_a_job_through_the_engine(demo: DemoRun) -> None:
     stages = {s["name"]: s for s in demo.report["stages"]}
     assert list(stages) == [
-        "inputs", "check:inspect", "check:flaws", *JOB_STAGES, "mux", "check:fix", "check:align",
+        "inputs", "check:inspect", "check:flaws", *JOB_STAGES, "mux", "report", "check:fix", "check:align",
     ]  # fmt: skip
     assert "output/crackdown.mkv" in stages["mux"]["outputs"]
     problems = {n: s["summary"] for n, s in stages.items() if s["status"] != "ok"}
@@ -85,13 +85,14 @@ def test_demo_runs_as_a_job_through_the_engine(demo: DemoRun) -> None:
     assert demo.returncode == 0, demo.stderr
     # the job's own record, as `subpipe run` writes it, and the ledger the engine kept
     result = json.loads((demo.root / "output" / "result.json").read_text("utf-8"))
-    assert result["status"] == "ok" and [s["stage"] for s in result["stages"]] == [*JOB_STAGES, "mux"]
+    assert result["status"] == "ok"
+    assert [s["stage"] for s in result["stages"]] == [*JOB_STAGES, "mux", "report"]
     assert result["languages"] == {"en": "ok", "pl": "ok", "ru": "ok"}
     import sqlite3
 
     db = sqlite3.connect(demo.root / "ledger.sqlite")
     assert db.execute("SELECT status FROM attempts").fetchall() == [("ok",)]
-    assert db.execute("SELECT COUNT(*) FROM stages WHERE status='ok' AND reused=0").fetchone() == (13,)
+    assert db.execute("SELECT COUNT(*) FROM stages WHERE status='ok' AND reused=0").fetchone() == (14,)
 
 
 @pytest.mark.media
@@ -314,7 +315,8 @@ def test_human_report_and_second_run_into_the_same_folder(demo: DemoRun) -> None
     for stage in ("inputs", "check:flaws", "fix:ru", "align:pl", "mux", "check:align"):
         assert re.search(rf"^\s+ok\s+{stage}\s", again.stdout, re.M), again.stdout
     # the second run found every job stage stamped: nothing ran again
-    assert len(re.findall(r"\(reused\)$", again.stdout, re.M)) == len(JOB_STAGES) + 1, again.stdout
+    reused = re.findall(r"\(reused\)$", again.stdout, re.M)
+    assert len(reused) == len(JOB_STAGES) + 2, again.stdout  # and mux, report
     assert "output/crackdown.mkv" in again.stdout
     assert stranger.read_text("utf-8") == "mine"
     assert {p: p.read_bytes() for p in before} == before  # deterministic
