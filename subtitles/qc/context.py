@@ -32,6 +32,13 @@ class Context:
     font_path: Path | None = None
     font_requested: bool = False
     check_glyphs: bool = True
+    #: The film's shot changes: the first frame of each new shot, counted from the film's first
+    #: frame on ``fps`` (the film's exact rate). ``None``: not measured (no ``--film``).
+    cut_frames: tuple[int, ...] | None = None
+    #: Where the film has speech: ``(start_ms, end_ms)`` pairs, sorted. ``None``: not measured.
+    speech_spans: tuple[tuple[int, int], ...] | None = None
+    #: How many tracks are checked together (cross-language rules take over per-track ones).
+    tracks: int = 1
 
     @classmethod
     def build(
@@ -43,6 +50,8 @@ class Context:
         film_duration_ms: int | None = None,
         film_start_ms: int | None = None,
         font: str | Path | None = None,
+        cut_frames: tuple[int, ...] | None = None,
+        speech_spans: tuple[tuple[int, int], ...] | None = None,
     ) -> Context:
         """Resolve the rate (film first) and the font (``font`` or the default burn-in font).
 
@@ -73,6 +82,8 @@ class Context:
             film_start_ms=film_start_ms,
             font_path=font_path,
             font_requested=requested,
+            cut_frames=tuple(cut_frames) if cut_frames is not None else None,
+            speech_spans=tuple(speech_spans) if speech_spans is not None else None,
         )
 
     def frame_rate_for(self, track: Track, assumed: str) -> tuple[Fraction, FpsSource]:

@@ -6,6 +6,7 @@ propagate rather than hide it as a pass.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from subtitles.model import Track
@@ -28,7 +29,7 @@ def validate_tracks(
     more than one track is given."""
     if len(tracks) != len(profiles):
         raise ValueError("one profile per track")
-    ctx = context or Context.build()
+    ctx = dataclasses.replace(context or Context.build(), tracks=len(tracks))
     views = [TrackView(t, p, ctx) for t, p in zip(tracks, profiles, strict=True)]
     results: list[list[Finding]] = [[] for _ in views]
     rules = all_rules()

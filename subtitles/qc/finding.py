@@ -41,6 +41,8 @@ class Finding:
     ``line`` is the 1-based line of the source file (the cue's first line unless the rule
     knows better), ``cue`` the 1-based position of the cue in file order. ``suggestion``
     carries repaired text when a rule can offer it (mojibake, mixed scripts, quotes).
+    ``cuts`` (frame, ms) and ``speech`` (start ms, end ms) are the film's shot changes and
+    speech a finding refers to (``shot.*``, ``speech.*``); JSON has them as ``film`` only then.
     """
 
     rule: str
@@ -53,13 +55,15 @@ class Finding:
     end_ms: int | None = None
     fixable: bool = False
     suggestion: str | None = None
+    cuts: tuple[tuple[int, int], ...] = ()
+    speech: tuple[tuple[int, int], ...] = ()
 
     def location(self) -> str:
         where = self.path or "<memory>"
         return f"{where}:{self.line}" if self.line is not None else where
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity.value,
             "message": self.message,
@@ -71,6 +75,12 @@ class Finding:
             "fixable": self.fixable,
             "suggestion": self.suggestion,
         }
+        if self.cuts or self.speech:
+            data["film"] = {
+                "cuts": [{"frame": f, "time_ms": t} for f, t in self.cuts],
+                "speech": [{"start_ms": a, "end_ms": b} for a, b in self.speech],
+            }
+        return data
 
     def format(self) -> str:
         """``film.ru.srt:12: error timing.overlap: ... (cue 3, 00:00:04.000)``."""

@@ -253,6 +253,10 @@ def fix_track(
         cues[i].text = text if texts.markup == "ass" else cues[i].text
 
     _fix_timing(view, cues, raw, texts.markup, profile, ctx, record, res)
+    if ctx.cut_frames and res.stores_end:  # the film's cuts (fix --film): subtitles.qc.shotfix
+        from subtitles.qc.shotfix import fix_shots
+
+        fix_shots(view, cues, raw, texts.markup, profile, ctx, record, res)
     if texts.markup == "html":
         read = vtt_text if source_format == "vtt" else srt_text
         for i, cue in enumerate(cues):
@@ -427,6 +431,10 @@ def _fix_timing(
         if b is not None and profile.is_enabled("timing.bridge_gap"):
             gap = cues[b].start - ca.end
             end = res.down(cues[b].start - gap_ms)
+            if ctx.cut_frames:  # a gap with a cut in it closes to the cut, not across it
+                from subtitles.qc.shotfix import bridge_limit
+
+                end = bridge_limit(ctx, profile, view.fps, ca.end, end, res)
             fits = end - ca.start <= profile.max_duration_ms
             if bridge_low <= gap < profile.bridge_gap_max_ms and fits and end > ca.end:
                 set_end("timing.bridge_gap", a, end)

@@ -40,6 +40,14 @@ _SECTIONS: dict[str, dict[str, type]] = {
         "offset_tolerance_ms": int,
         "offset_min_support": float,
     },
+    "film": {
+        "shot_snap_frames": int,
+        "shot_away_frames": int,
+        "speech_lead_ms": int,
+        "speech_tail_ms": int,
+        "max_silence_ms": int,
+        "min_missing_speech_ms": int,
+    },
 }
 
 
@@ -68,6 +76,12 @@ class Profile:
     offset_threshold_ms: int
     offset_tolerance_ms: int
     offset_min_support: float
+    shot_snap_frames: int
+    shot_away_frames: int
+    speech_lead_ms: int
+    speech_tail_ms: int
+    max_silence_ms: int
+    min_missing_speech_ms: int
     disabled: frozenset[str] = frozenset()
     enabled: frozenset[str] = frozenset()
     severities: dict[str, Severity] = field(default_factory=dict)

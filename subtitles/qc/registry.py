@@ -27,6 +27,8 @@ FAMILIES = {
     "enc": "encoding",
     "glyph": "glyph coverage",
     "xlang": "across languages",
+    "shot": "shot changes (with --film)",
+    "speech": "the film's speech (with --film)",
 }
 
 

@@ -6,6 +6,8 @@ from subtitles.qc.rules import (  # noqa: F401
     glyphs,
     language,
     readability,
+    shots,
+    speech,
     structure,
     text,
     timing,

@@ -211,6 +211,21 @@ def encoded(lang: str, confidence: float) -> Scenario:
 
 
 FILM = {"film_fps": Fraction(25), "film_duration_ms": 30_000, "film_path": "film.mp4"}
+#: The film's picture cuts at 4 s (frame 100 at 25 fps); speech where the _BASE cues are.
+CUT = {**FILM, "cut_frames": (100,)}
+SPOKEN = {**FILM, "speech_spans": tuple((a + 100, b - 500) for a, b in _BASE)}
+_HOLE = [t for k, t in enumerate(_BASE) if k != 2]  # the third line left out
+
+
+def speech_case(lang: str, bad: list[tuple[int, int]], good: list[tuple[int, int]], spans: Any) -> Case:
+    film = {**FILM, "speech_spans": spans}
+    return times_case(lang, bad, good, context=film)
+
+
+def everyone(times: list[tuple[int, int]], first: str) -> Scenario:
+    order = [first, *(lang for lang in LANGS if lang != first)]
+    return Scenario(tuple(Sub(lang, timed(lang, times)) for lang in order), context=SPOKEN)
+
 
 BUILD: dict[str, Callable[[str], Case]] = {
     "struct.parse": lambda L: Case(raw_srt(L, True), raw_srt(L, False)),
@@ -271,6 +286,21 @@ BUILD: dict[str, Callable[[str], Case]] = {
     "xlang.count": lambda L: xlang_case(L, _BASE[:3]),
     "xlang.span": lambda L: xlang_case(L, [*_BASE, (40_000, 43_000)]),
     "xlang.offset": lambda L: xlang_case(L, [(a + 2500, b + 2500) for a, b in _BASE]),
+    "shot.snap": lambda L: times_case(L, [(4120, 6000)], [(4000, 6000)], context=CUT),
+    "shot.near": lambda L: times_case(L, [(3600, 6000)], [(3520, 6000)], context=CUT),
+    "shot.crossing": lambda L: times_case(L, [(1000, 4400)], [(1000, 3920)], context=CUT),
+    "speech.silent_cue": lambda L: speech_case(L, [(1000, 6000)], [(1000, 3400)], ((1000, 3000),)),
+    "speech.missing_line": lambda L: speech_case(
+        L,
+        [(1000, 3000), (9000, 11000)],
+        [(1000, 3000), (4000, 7200), (9000, 11000)],
+        ((1000, 2800), (4000, 7000), (9000, 10800)),
+    ),
+    "speech.missing_xlang": lambda L: Case(
+        Scenario((Sub(L, timed(L, _HOLE)), *trio(L, _BASE).subs[1:]), context=SPOKEN),
+        Scenario(trio(L, _BASE).subs, context=SPOKEN),
+    ),
+    "speech.unsubtitled": lambda L: Case(everyone(_HOLE, L), everyone(_BASE, L)),
 }
 
 CASES: dict[str, dict[str, Case]] = {
