@@ -42,6 +42,8 @@ from pipeline.job import (
     JobPlan,
     JobResult,
     Predicted,
+    fast_result,
+    plan_fingerprint,
     predict,
     reused_result,
     run_job,
@@ -225,11 +227,19 @@ class Coordinator:
     def triage(
         self, plans: Sequence[JobPlan]
     ) -> tuple[list[tuple[JobPlan, list[Predicted]]], list[JobResult]]:
-        """Split plans into (plans with work, results of jobs with none)."""
-        done = self.ledger.load_done()
+        """Split plans into (plans with work, results of jobs with none): first by the job's
+        fingerprint (one look-up), else stage by stage from the ledger and the stamps."""
+        fingerprints = self.ledger.load_fingerprints()
+        done: dict[str, Any] | None = None
         todo: list[tuple[JobPlan, list[Predicted]]] = []
         finished: list[JobResult] = []
         for plan in plans:
+            fast = fast_result(plan, fingerprints)
+            if fast is not None:
+                finished.append(fast)
+                continue
+            if done is None:
+                done = self.ledger.load_done()
             predicted = predict(plan, done)
             if any(p.action == "run" for p in predicted):
                 todo.append((plan, predicted))
@@ -239,8 +249,18 @@ class Coordinator:
             self.ledger.record_noop(job_id, result.status, result.exit_code)
             if not (plan.out_dir / "result.json").is_file():
                 write_result(result)
+            self._remember(plan)
             finished.append(result)
         return todo, finished
+
+    def _remember(self, plan: JobPlan) -> None:
+        """Every stage of this plan is stamped: its fingerprint stands for all of them."""
+        path = plan.out_dir / "result.json"
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            self.ledger.remember_fingerprint(
+                plan.ident, plan_fingerprint(plan), str(path), st.st_size, st.st_mtime_ns
+            )
 
     # -- running -------------------------------------------------------------------------------
 
@@ -387,7 +407,7 @@ class Coordinator:
     def _complete(self, token: str, payload: Mapping[str, Any]) -> JobResult:
         for msg in payload.get("events", []):  # any the event stream had not delivered yet
             self._record(msg)
-        job_id, run_id, _ = self._runs[token]
+        job_id, run_id, plan = self._runs[token]
         self._record_lost_attempts(token)
         number = self.ledger.query(
             "SELECT number FROM attempts WHERE id=?", (self._attempts.get(payload["attempt"], -1),)
@@ -405,6 +425,10 @@ class Coordinator:
             self.ledger.finish_attempt(attempt_id, result.status)
         if result.attempt > 1 and result.ran:
             write_result(result)  # the worker wrote attempt 1's number; the ledger knows better
+        if all(s.error is None or not s.error.transient for s in result.stages):
+            self._remember(plan)
+        else:
+            self.ledger.forget_fingerprint(plan.ident)
         self._finish_progress(result)
         return result
 

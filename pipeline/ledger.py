@@ -58,6 +58,8 @@ CREATE TABLE IF NOT EXISTS stages(
     inputs_json TEXT, options_json TEXT, versions_json TEXT, envelope_json TEXT,
     stamp_path TEXT, stamp_size INTEGER, stamp_mtime_ns INTEGER);
 CREATE INDEX IF NOT EXISTS stages_job ON stages(job_id, run_id);
+CREATE TABLE IF NOT EXISTS fingerprints(
+    ident TEXT PRIMARY KEY, fingerprint TEXT, result_path TEXT, result_size INTEGER, result_mtime_ns INTEGER);
 CREATE TABLE IF NOT EXISTS done(
     key TEXT PRIMARY KEY, instance TEXT, status TEXT, envelope_json TEXT,
     stamp_path TEXT, stamp_size INTEGER, stamp_mtime_ns INTEGER);
@@ -166,6 +168,27 @@ class Ledger:
             (key,),
         ).fetchone()
         return DoneRow(*r) if r else None
+
+    def load_fingerprints(self) -> dict[str, tuple[str, str, int, int]]:
+        rows = self.db.execute(
+            "SELECT ident, fingerprint, result_path, result_size, result_mtime_ns FROM fingerprints"
+        ).fetchall()
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def remember_fingerprint(
+        self, ident: str, fingerprint: str, result_path: str, size: int, mtime_ns: int
+    ) -> None:
+        """The job's whole state (inputs, options, versions) whose every stage is stamped,
+        and the ``result.json`` written for it: the next plan of the same state is one look-up."""
+        with self.tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO fingerprints VALUES(?,?,?,?,?)",
+                (ident, fingerprint, result_path, size, mtime_ns),
+            )
+
+    def forget_fingerprint(self, ident: str) -> None:
+        with self.tx() as db:
+            db.execute("DELETE FROM fingerprints WHERE ident=?", (ident,))
 
     # -- jobs, runs, attempts ---------------------------------------------------------------
 

@@ -36,6 +36,8 @@ its table (``key_line``).
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -185,14 +187,23 @@ def is_job_folder(folder: Path) -> bool:
     return SPEC_NAME in names or any(Path(n).suffix.lower() in VIDEO_SUFFIXES for n in names)
 
 
-def _videos(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".")
-    )
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    """The folder's entries by name, hidden ones left out (one ``scandir``: planning ten
+    thousand jobs reads each folder once)."""
+    with os.scandir(folder) as it:
+        return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
 
 
-def _find_film(folder: Path, spec: Path | None) -> Path:
-    videos = _videos(folder)
+def _inside(folder: Path, entry: os.DirEntry[str], *, what: str, spec: Path | None) -> Path:
+    """A listed file: resolved only when it is a symlink (``folder`` is already resolved)."""
+    if entry.is_symlink():
+        return resolve_inside(folder, entry.name, what=what, spec=spec)
+    return folder / entry.name
+
+
+def _find_film(folder: Path, spec: Path | None, entries: list[os.DirEntry[str]] | None = None) -> Path:
+    entries = _entries(folder) if entries is None else entries
+    videos = [e for e in entries if Path(e.name).suffix.lower() in VIDEO_SUFFIXES]
     if not videos:
         raise JobSpecError(
             "no film in the job folder (a video file: .mp4, .mkv, .mov, ...)", path=spec or folder
@@ -202,42 +213,49 @@ def _find_film(folder: Path, spec: Path | None) -> Path:
         raise JobSpecError(
             f'more than one film ({names}): name one with film = "..." in {SPEC_NAME}', path=spec or folder
         )
-    return resolve_inside(folder, videos[0].name, what="film", spec=spec)
+    return _inside(folder.resolve(), videos[0], what="film", spec=spec)
 
 
-def _tag_for(path: Path, stem: str) -> str | None:
+@functools.lru_cache(maxsize=4096)
+def _language_of(name: str) -> Language | None:
+    return language_from_filename(name)
+
+
+def _tag_for(name: str, stem: str, suffix: str) -> str | None:
     """``ru`` for ``film.ru.srt``, ``en.forced`` for ``film.en.forced.srt``; ``None`` when
     the name does not start with the film's stem or carries no language."""
-    name = path.name
     if not name.startswith(stem + "."):
         return None
-    middle = name[len(stem) + 1 : -len(path.suffix)] if path.suffix else ""
-    if not middle or language_from_filename(path) is None:
+    middle = name[len(stem) + 1 : -len(suffix)] if suffix else ""
+    if not middle or _language_of("x." + name[len(stem) + 1 :]) is None:
         return None
     return middle
 
 
 def _discover_subtitles(
-    folder: Path, film: Path, spec: Path | None
+    folder: Path, film: Path, spec: Path | None, entries: list[os.DirEntry[str]] | None = None
 ) -> tuple[tuple[SubtitleInput, ...], tuple[str, ...]]:
     found: list[SubtitleInput] = []
     ignored: list[str] = []
-    for p in sorted(folder.iterdir()):
-        if p.name.startswith(".") or p.name in IGNORED_NAMES or p.suffix.lower() not in SUBTITLE_SUFFIXES:
+    root = folder.resolve()
+    for entry in _entries(folder) if entries is None else entries:
+        suffix = Path(entry.name).suffix
+        if entry.name in IGNORED_NAMES or suffix.lower() not in SUBTITLE_SUFFIXES:
             continue
-        tag = _tag_for(p, film.stem)
-        language = language_from_filename(p)
+        tag = _tag_for(entry.name, film.stem, suffix)
+        language = _language_of("x." + entry.name[len(film.stem) + 1 :]) if tag is not None else None
         if tag is None or language is None:
-            ignored.append(f"{p.name}: not named {film.stem}.<lang>{p.suffix}")
+            ignored.append(f"{entry.name}: not named {film.stem}.<lang>{suffix}")
             continue
-        found.append(SubtitleInput(tag, language, resolve_inside(folder, p.name, what="subtitle", spec=spec)))
+        found.append(SubtitleInput(tag, language, _inside(root, entry, what="subtitle", spec=spec)))
     return tuple(sorted(found, key=lambda s: s.tag)), tuple(ignored)
 
 
 def _from_folder(folder: Path) -> JobSpec:
     folder = folder.resolve()
-    film = _find_film(folder, None)
-    subs, ignored = _discover_subtitles(folder, film, None)
+    entries = _entries(folder)
+    film = _find_film(folder, None, entries)
+    subs, ignored = _discover_subtitles(folder, film, None, entries)
     if not subs:
         raise JobSpecError(f"no subtitle uploads named {film.stem}.<lang>.<ext> beside the film", path=folder)
     return JobSpec(name=folder.name, folder=folder, film=film, subtitles=subs, ignored=ignored)

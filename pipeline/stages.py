@@ -732,3 +732,6 @@ def stage_order(selected: Sequence[str] | None = None) -> list[str]:
     """Stage names in dependency order (registration order is one)."""
     names = list(STAGES)
     return [n for n in names if selected is None or n in selected]
+
+
+load_render_stages()  # the render stages whose modules exist (workers import only this module)

@@ -1,0 +1,191 @@
+"""Batch throughput, idempotency and planning cost of the job engine.
+
+Measured in one run, on generated jobs (a ~25 s speech film with ru/en/pl uploads, copied
+into 20 job folders under ``bench/out/batch/``):
+
+1. the 20 jobs run directly in this process, one after another (the same task function,
+   no Dask): the baseline;
+2. the same through the embedded Dask cluster with 1 worker: the Dask path's overhead
+   against (1), cluster start-up included (target <= 5 %);
+3. with 2 workers: jobs per minute against (2) (target >= 1.4x on 2 cores; encoder
+   threads are shared out, ``cores // workers`` each);
+4. a no-op re-run of all 20 through the real CLI (``subpipe batch``): wall time (target
+   < 2 s), ffmpeg calls (target 0, counted by an ffmpeg wrapper) and whether a cluster
+   started (target: no);
+5. planning 10,000 jobs (reading each folder, hashing from the ledger's cache, predicting
+   every stage from the ledger): seconds (target < 1 s).
+
+    .venv/bin/python bench/batch.py            # everything (~5-10 min on a busy 2-core machine)
+    .venv/bin/python bench/batch.py --jobs 6   # fewer jobs, quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from media.ffmpeg import find_ffmpeg  # noqa: E402
+from pipeline.batch import discover, make_plans  # noqa: E402
+from pipeline.engine import Coordinator, EngineSettings  # noqa: E402
+from pipeline.job import predict  # noqa: E402
+from pipeline.ledger import Ledger  # noqa: E402
+from tests.pipeline.jobmedia import job_folder, speech_film  # noqa: E402
+
+OUT = REPO / "bench" / "out" / "batch"
+
+
+def make_jobs(n: int) -> Path:
+    root = OUT / f"jobs-{n}"
+    if root.is_dir() and len(list(root.iterdir())) == n:
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    film = OUT / "base.mp4"
+    if not film.exists():
+        speech_film(film)
+    for i in range(n):
+        job_folder(root / f"film{i:02d}", film)
+    return root
+
+
+def timed_run(jobs: Path, work: Path, *, workers: int | None, inline: bool) -> tuple[float, float, int]:
+    """(wall seconds, seconds after the cluster was up, failed jobs) on fresh outputs and ledger."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    engine = EngineSettings(workers=workers)
+    started = time.perf_counter()
+    with Ledger(work / "ledger.sqlite") as ledger:
+        plans, bad = make_plans(discover([jobs]), ledger=ledger, out_root=work / "out", engine=engine)
+        with Coordinator(ledger, engine) as coordinator:
+            up = time.perf_counter()
+            if not inline:
+                coordinator._start()
+                up = time.perf_counter()
+            results = coordinator.run(plans, command="bench", inline=inline)
+            done = time.perf_counter()
+    failed = len(bad) + sum(1 for r in results if not r.ok)
+    return done - started, done - up, failed
+
+
+def noop_rerun(jobs: Path, work: Path) -> tuple[float, int, bool, int]:
+    """The real CLI on jobs already done: (wall s, ffmpeg calls, cluster started, exit code)."""
+    log = work / "ffmpeg.log"
+    log.unlink(missing_ok=True)
+    spy = work / "ffmpeg-spy.sh"
+    spy.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{find_ffmpeg().path}" "$@"\n', encoding="utf-8")
+    spy.chmod(0o755)
+    env = {**os.environ, "SUBPIPE_FFMPEG": str(spy), "SUBPIPE_LEDGER": str(work / "ledger.sqlite")}
+    # first a run through the CLI with the spy, so the ledger knows this ffmpeg's version
+    subprocess.run(
+        [sys.executable, "-m", "pipeline.cli.main", "batch", str(jobs), "--out", str(work / "out"), "--json"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        check=False,
+    )
+    log.unlink(missing_ok=True)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli.main", "batch", str(jobs), "--out", str(work / "out"), "--json"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    import json
+
+    report = json.loads(done.stdout) if done.stdout.strip() else {"cluster_started": None}
+    calls = len(log.read_text("utf-8").splitlines()) if log.exists() else 0
+    return wall, calls, bool(report.get("cluster_started")), done.returncode
+
+
+def planning(n: int) -> tuple[float, float, int]:
+    """Plan ``n`` jobs twice (the first hashes and fills the ledger's file cache; the second is
+    what every later batch or watch poll pays): (first s, second s, stage look-ups)."""
+    root = OUT / f"plan-{n}"
+    if not (root / f"j{n - 1:05d}").is_dir():
+        shutil.rmtree(root, ignore_errors=True)
+        srt = "1\n00:00:01,000 --> 00:00:02,000\nHello.\n"
+        for i in range(n):
+            d = root / f"j{i:05d}"
+            d.mkdir(parents=True)
+            (d / "film.mp4").write_bytes(i.to_bytes(4, "little"))
+            for lang in ("ru", "en", "pl"):
+                (d / f"film.{lang}.srt").write_text(srt, encoding="utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        times = []
+        lookups = 0
+        for _ in range(2):
+            started = time.perf_counter()
+            with Ledger(Path(tmp) / "ledger.sqlite") as ledger:
+                engine = EngineSettings(workers=1)
+                plans, bad = make_plans(
+                    discover([root]), ledger=ledger, out_root=Path(tmp) / "out", engine=engine
+                )
+                done = ledger.load_done()
+                lookups = sum(len(predict(p, done)) for p in plans)
+            times.append(time.perf_counter() - started)
+            assert not bad and len(plans) == n
+    return times[0], times[1], lookups
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--jobs", type=int, default=20)
+    parser.add_argument("--plan-jobs", type=int, default=10_000)
+    args = parser.parse_args()
+    ff = find_ffmpeg()
+    print(
+        f"ffmpeg {ff.version} ({ff.origin}); {os.cpu_count()} cores; {args.jobs} jobs (25 s film, ru/en/pl)"
+    )
+    jobs = make_jobs(args.jobs)
+    work = OUT / "work"
+
+    direct, _, f0 = timed_run(jobs, work / "direct", workers=1, inline=True)
+    one, one_up, f1 = timed_run(jobs, work / "w1", workers=1, inline=False)
+    two, two_up, f2 = timed_run(jobs, work / "w2", workers=2, inline=False)
+    rate = {k: args.jobs / v * 60 for k, v in (("direct", direct), ("one", one), ("two", two))}
+    print(f"\n{'run':<34}{'wall s':>9}{'jobs/min':>10}{'failed':>8}")
+    print(f"{'direct, in this process':<34}{direct:>9.1f}{rate['direct']:>10.1f}{f0:>8}")
+    for label, wall, n, failed, up in (
+        ("Dask, 1 worker", one, rate["one"], f1, one_up),
+        ("Dask, 2 workers", two, rate["two"], f2, two_up),
+    ):
+        print(f"{label:<34}{wall:>9.1f}{n:>10.1f}{failed:>8}   (after cluster start: {up:.1f} s)")
+    speedup = rate["two"] / rate["one"]
+    overhead = one / direct - 1
+    verdict = "OK" if speedup >= 1.4 else "MISSED"
+    print(f"\n2 workers / 1 worker:       {speedup:.2f}x   (target >= 1.4x)  {verdict}")
+    verdict = "OK" if overhead <= 0.05 else "MISSED"
+    print(f"Dask overhead vs direct:    {overhead * 100:+.1f} %  (target <= 5 %)   {verdict}")
+    print(f"  (without cluster start-up: {(one_up / direct - 1) * 100:+.1f} %)")
+
+    wall, calls, cluster, code = noop_rerun(jobs, work / "w2")
+    ok = wall < 2 and calls == 0 and not cluster and code == 0
+    print(
+        f"no-op re-run of {args.jobs} (CLI): {wall:.2f} s, {calls} ffmpeg calls, cluster started: {cluster}, "
+        f"exit {code}  (target < 2 s, 0, no)  {'OK' if ok else 'MISSED'}"
+    )
+
+    first, second, lookups = planning(args.plan_jobs)
+    print(
+        f"planning {args.plan_jobs} jobs: {second:.2f} s with the ledger's hashes ({lookups} stage look-ups; "
+        f"first time, hashing every file: {first:.2f} s)  (target < 1 s)  {'OK' if second < 1 else 'MISSED'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
