@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -36,7 +37,7 @@ from subtitles.qc.context import Context
 from subtitles.qc.mojibake import repair
 from subtitles.qc.profile import Profile
 from subtitles.qc.rules.text import _VOID_TAGS, KNOWN_TAGS
-from subtitles.qc.scripts import CYRILLIC, LATIN, repair_mixed, script_of
+from subtitles.qc.scripts import CYRILLIC, LATIN, SCRIPT_SWITCH, repair_mixed, script_of
 from subtitles.qc.text import HTML_TAG, visible
 from subtitles.qc.view import TrackView
 from subtitles.timing import format_ms, frames_to_ms, ms_to_frames
@@ -59,15 +60,19 @@ class Resolution:
     step: int = 1
     rate: Fraction | None = None
     stores_end: bool = True
+    #: The latest time the format can spell (``SubtitleFormat.max_time_ms``): no fix
+    #: lengthens a cue past it.
+    max_ms: int | None = None
 
     @classmethod
     def of(cls, format_id: str, rate: Fraction | None = None) -> Resolution:
+        max_ms = get_format(format_id).max_time_ms
         if format_id == "microdvd":
             if rate is None:
                 raise UsageError("writing MicroDVD needs a frame rate: give --fps or --film")
-            return cls(rate=rate)
+            return cls(rate=rate, max_ms=max_ms)
         steps = {"ass": 10, "ssa": 10, "mpl2": 100, "tmp": 1000}
-        return cls(step=steps.get(format_id, 1), stores_end=format_id != "tmp")
+        return cls(step=steps.get(format_id, 1), stores_end=format_id != "tmp", max_ms=max_ms)
 
     def _frame_down(self, ms: int) -> int:
         assert self.rate is not None
@@ -206,38 +211,47 @@ def fix_track(
     prefer = script_of(lang) if lang is not None else None
     prefer = prefer if prefer in (CYRILLIC, LATIN) else None
     known = KNOWN_TAGS.get(track.source_format or "srt", KNOWN_TAGS["srt"])
+    # Each enabled text step, with the test that finds where it could change anything (its
+    # own patterns): most cues need no step, and a long file is not put through five
+    # normalisers cue by cue. A step is the identity on a text its test does not match.
+    ellipsis_test = _DOTS_ANY if profile.ellipsis == "…" else _ELLIPSIS_ANY
+    steps: list[tuple[str, Callable[[str], str], re.Pattern[str]]] = [
+        (rule_id, step, test)
+        for rule_id, step, test in (
+            ("text.whitespace", nz.fix_whitespace, _WHITESPACE_ANY),
+            ("text.mixed_script", lambda s: repair_mixed(s, prefer), SCRIPT_SWITCH),
+            (
+                "typo.quotes",
+                lambda s: nz.normalize_quotes(s, profile.quotes, profile.inner_quotes),
+                _QUOTE_ANY,
+            ),
+            ("typo.ellipsis", lambda s: nz.normalize_ellipsis(s, profile.ellipsis), ellipsis_test),
+            ("typo.dialogue_dash", lambda s: nz.normalize_dashes(s, profile.dialogue_dash), _DASH_ANY),
+        )
+        if profile.is_enabled(rule_id)
+    ]
+    fix_mojibake = profile.is_enabled("enc.mojibake")
+    fix_tags = profile.is_enabled("text.tags")
 
     for i in range(len(raw)):
         text = raw[i]
-        if (
-            damage is not None
-            and view.mojibake is not None
-            and i in view.mojibake[1]
-            and profile.is_enabled("enc.mojibake")
-        ):
+        if damage is not None and view.mojibake is not None and i in view.mojibake[1] and fix_mojibake:
             repaired = repair(text, damage)
             if repaired is not None:
                 record_text("enc.mojibake", i, text, repaired)
                 text = repaired
-        if texts.markup == "html" and "<" in text and profile.is_enabled("text.tags"):
+        if texts.markup == "html" and "<" in text and fix_tags:
             cleaned = _balance_tags(text, known)
             if cleaned != text:
                 record_text("text.tags", i, text, cleaned)
                 text = cleaned
         template = nz.Template.of(text, texts.markup)
         if template is not None:
-            steps = (
-                ("text.whitespace", nz.fix_whitespace),
-                ("text.mixed_script", lambda s: repair_mixed(s, prefer)),
-                ("typo.quotes", lambda s: nz.normalize_quotes(s, profile.quotes, profile.inner_quotes)),
-                ("typo.ellipsis", lambda s: nz.normalize_ellipsis(s, profile.ellipsis)),
-                ("typo.dialogue_dash", lambda s: nz.normalize_dashes(s, profile.dialogue_dash)),
-            )
             current = template.text
             closing = template.closing
-            for rule_id, step in steps:
-                if not profile.is_enabled(rule_id):
-                    continue
+            for rule_id, step, test in steps:
+                if not test.search(current.replace(nz.P, "") if nz.P in current else current):
+                    continue  # what the step would see holds nothing it changes
                 after = nz.through_tags(current, step, closing)
                 if after != current:
                     record_text(rule_id, i, template.render(current), template.render(after))
@@ -274,6 +288,25 @@ def fix_track(
         list(texts.raw),
         [(c.start, c.end) for c in track.cues],
     )
+
+
+# Where a text step could change anything, as patterns that start with a plain character
+# (so a text without one is passed over at C speed). Each is a superset of the step's own
+# patterns on a text without tag placeholders (what ``through_tags`` hands a step), and a
+# step whose patterns all miss is the identity: skipping it changes nothing.
+#: ``nz.fix_whitespace``: its six patterns (leading, trailing, doubled, before punctuation,
+#: after a comma, after a full stop) without their look-arounds.
+_WHITESPACE_ANY = re.compile(
+    "^[ \t\u00a0]|\n[ \t\u00a0]|[ \t\u00a0]$|[ \t\u00a0]\n|  |\t|[ \t][,.!?:;…]"
+    "|,[^\\W\\d_]|[.!?][A-ZА-ЯЁ][a-zа-яё]"
+)
+#: ``nz.normalize_quotes`` changes only the double quotes it finds.
+_QUOTE_ANY = re.compile('["“”„‟«»]')
+#: ``nz.normalize_ellipsis``: three dots (to "…"), or "…" (to the profile's spelling).
+_DOTS_ANY = re.compile(r"\.\.\.|\. \. \.")
+_ELLIPSIS_ANY = re.compile("…")
+#: ``nz.normalize_dashes``: a dash at the start of a line.
+_DASH_ANY = re.compile("^[-‐‑–—]|\n[-‐‑–—]")
 
 
 def _balance_tags(raw: str, known: frozenset[str]) -> str:
@@ -332,6 +365,8 @@ def _fix_timing(
     gap_ms = threshold if res.rate is not None else math.ceil(profile.min_gap_frames * view.frame)
     bridge_low = view.frames_ms(3)
     film_end = ctx.film_duration_ms
+    if res.max_ms is not None:  # a cue is not lengthened past what the format can spell
+        film_end = res.max_ms if film_end is None else min(film_end, res.max_ms)
     chars = [len(visible(r, markup)) - visible(r, markup).count("\n") for r in raw]  # type: ignore[arg-type]
 
     def times(i: int) -> str:
