@@ -40,6 +40,8 @@ def _pysubs2_parse(lines: list[str], format_id: str) -> tuple[pysubs2.SSAFile, l
 class _SubStation(SubtitleFormat):
     """ASS and SSA differ only in how they are recognised and in pysubs2's format id."""
 
+    max_time_ms = 10 * 3_600_000 - 10  # h:mm:ss.cc: one-digit hours (Aegisub, the specification)
+
     @classmethod
     def parse(
         cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
