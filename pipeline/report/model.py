@@ -646,6 +646,17 @@ def job_model(out_dir: Path, stages: Sequence[Mapping[str, Any]], meta: Mapping[
             if tag_of(s["stage"]) == tag and s["status"] in ("failed", "refused")
         ]
         rules = sorted({f["rule"] for f in findings})
+        fix = next((s for s in stages if s["stage"] == f"fix:{tag}" and s["status"] == "ok"), None)
+        fixes = [
+            {
+                "rule": c.get("rule", ""),
+                "cue": c.get("cue"),
+                "line": c.get("line"),
+                "before": str(c.get("before", "")),
+                "after": str(c.get("after", "")),
+            }
+            for c in (fix or {}).get("details", {}).get("changes", ())
+        ]
         languages.append(
             {
                 "tag": tag,
@@ -654,6 +665,7 @@ def job_model(out_dir: Path, stages: Sequence[Mapping[str, Any]], meta: Mapping[
                 "errors": errors,
                 "finding_stage": finding_stage,
                 "findings": findings,
+                "fixes": fixes,
                 "rules": rules,
                 "counts": {sev: sum(1 for f in findings if f["severity"] == sev) for sev in SEVERITIES},
                 "alignment": alignment_section(stages, tag, loc),

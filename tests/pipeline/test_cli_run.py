@@ -170,7 +170,7 @@ def test_refused_alignment_stops_that_language_only(film: Path, tmp_path: Path) 
     job = job_folder(tmp_path / "job", film)
     # the Polish upload is another film's: its cues follow another narration
     (job / "film.pl.srt").write_text(srt_for("pl", order=[9, 2, 7, 4, 10, 1]), encoding="utf-8")
-    done = subpipe("run", job, "--json", env=env_for(tmp_path))
+    done = subpipe("run", job, "--json", "--sidecars", env=env_for(tmp_path))
     assert done.returncode == 3, done.stderr
     result = json.loads(done.stdout)
     assert result["languages"] == {"en": "ok", "pl": "refused at align", "ru": "ok"}
@@ -180,6 +180,11 @@ def test_refused_alignment_stops_that_language_only(film: Path, tmp_path: Path) 
     mkv = job / "subpipe-out" / "film.mkv"
     assert [s.language for s in probe(mkv).subtitles] == ["rus", "eng"]
     assert not (job / "subpipe-out" / "aligned" / "film.pl.srt").exists()
+    # a render stage (sidecars, opt-in) runs on the languages still in: no Polish sidecar
+    assert status["sidecars"] == "ok"
+    assert sorted(p.name for p in (job / "subpipe-out" / "sidecars").iterdir() if not p.name.startswith(".")) == [
+        "film.en.srt", "film.en.vtt", "film.ru.srt", "film.ru.vtt",
+    ]  # fmt: skip
 
 
 def test_a_spec_leading_outside_is_one_line_exit_2(tmp_path: Path) -> None:

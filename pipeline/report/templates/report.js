@@ -35,7 +35,7 @@
   }
 
   function filterable(box) {
-    var rows = Array.prototype.slice.call(box.querySelectorAll("tbody tr"));
+    var rows = Array.prototype.slice.call(box.querySelectorAll("table.findings tbody tr"));
     var severities = box.querySelectorAll("input[data-filter-severity]");
     var rule = box.querySelector("select[data-filter-rule]");
     var shown = box.querySelector("[data-shown]");
