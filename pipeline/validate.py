@@ -44,6 +44,12 @@ class ValidateOptions:
     format_: str | None = None
     encoding: str | None = None
     cross: bool = True
+    #: With ``film``: check against its shot changes and speech (decodes the film once, cached).
+    film_checks: bool = True
+    #: Where the film's cuts and speech are cached, and its content hash (a job passes both;
+    #: ``None``: ``pipeline.filmqc.default_cache_dir()`` and the hash computed there).
+    film_cache: Path | None = None
+    film_digest: str | None = None
 
 
 @dataclass
@@ -165,6 +171,14 @@ def build_context(options: ValidateOptions) -> Context:
             "%s: variable frame rate (average %s fps): frame-based checks and MicroDVD files need --fps",
             options.film, format_fps(info.frame_rate) if info.frame_rate else "?",
         )  # fmt: skip
+    cut_frames: tuple[int, ...] | None = None
+    spans: tuple[tuple[int, int], ...] | None = None
+    if options.film_checks:
+        from pipeline.filmqc import film_facts
+
+        facts = film_facts(options.film, info, folder=options.film_cache, digest=options.film_digest)
+        cut_frames = facts.cuts.frames if facts.cuts is not None else None
+        spans = facts.speech_spans
     return Context.build(
         fps=options.fps,
         film_path=options.film,
@@ -172,6 +186,8 @@ def build_context(options: ValidateOptions) -> Context:
         film_duration_ms=info.duration_ms,
         film_start_ms=info.start_ms,
         font=options.font,
+        cut_frames=cut_frames,
+        speech_spans=spans,
     )
 
 

@@ -25,6 +25,13 @@ def _fail_on_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
         pytest.fail("logged at ERROR: " + "; ".join(r.getMessage() for r in errors))
 
 
+@pytest.fixture(autouse=True)
+def _private_film_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``validate``/``fix --film`` cache the film's cuts and speech: in the session's temporary
+    folder, never the user's ``~/.cache``."""
+    monkeypatch.setenv("SUBPIPE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "subpipe-cache"))
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     """The shared corpus folder; tests that need it skip cleanly when it is absent."""

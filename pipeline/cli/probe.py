@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from media.probe import MediaInfo, StreamInfo, probe
+from media.shots import FilmCuts
 from pipeline.cli.output import emit_json
 from subtitles.timing import format_fps, format_ms
 
@@ -72,7 +73,12 @@ def format_info(info: MediaInfo) -> str:
 @click.command("probe")
 @click.argument("film", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
-def command(film: Path, as_json: bool) -> None:
+@click.option(
+    "--shots",
+    is_flag=True,
+    help="Also list the shot changes (frame number and time; decodes the picture once, then cached).",
+)
+def command(film: Path, as_json: bool, shots: bool) -> None:
     """Show a film's duration, exact frame rate, start time and streams.
 
     The frame rate is exact (24000/1001, not 23.976): give it to frame-based subtitle
@@ -84,6 +90,7 @@ def command(film: Path, as_json: bool) -> None:
     Example:
       subpipe probe film.mp4
       subpipe probe film.mkv --json
+      subpipe probe film.mp4 --shots
 
     \b
     JSON (--json; full JSON Schema: media.probe.MEDIA_INFO_SCHEMA):
@@ -100,10 +107,40 @@ def command(film: Path, as_json: bool) -> None:
                     subtitle: "is_bitmap": bool,
                     "handler_name": str (when the container has one)}]}
 
-    Exit codes: 0 read, 2 missing or not a media file, 4 the probe tool failed.
+    With --shots, "shots": {"frame_rate": "num/den", "frames": int, "detector": str,
+    "cuts": [{"frame": int, "time_ms": int, "timecode": "hh:mm:ss.mmm"}]}: each cut is the first
+    frame of a new shot, counted from the film's first frame (subtitle time 0). A film whose
+    frame rate varies has no frame grid for cuts: exit 2 saying so.
+
+    Exit codes: 0 read, 2 missing or not a media file (or --shots on a variable-rate film),
+    4 the probe tool failed.
     """
     info = probe(film)
+    cuts = _film_cuts(film, info) if shots else None
     if as_json:
-        emit_json(info.to_json())
+        data = info.to_json()
+        if cuts is not None:
+            data["shots"] = cuts.to_json()
+        emit_json(data)
     else:
         click.echo(format_info(info))
+        if cuts is not None:
+            click.echo(format_cuts(cuts))
+
+
+def _film_cuts(film: Path, info: MediaInfo) -> FilmCuts:
+    from pipeline.filmqc import default_cache_dir, film_cuts, film_digest
+
+    folder = default_cache_dir()
+    cuts, _cached = film_cuts(film, info, folder, film_digest(film, folder))
+    return cuts
+
+
+def format_cuts(cuts: FilmCuts) -> str:
+    """``  shot changes: 4 (content detector, 650 frames at 25 fps)`` and one line per cut."""
+    lines = [
+        f"  shot changes: {len(cuts.frames)} ({cuts.detector} detector, {cuts.frame_count} frames at "
+        f"{format_fps(cuts.fps)} fps)"
+    ]
+    lines += [f"    frame {f:>7}  {format_ms(t)}" for f, t in zip(cuts.frames, cuts.times_ms, strict=True)]
+    return "\n".join(lines)

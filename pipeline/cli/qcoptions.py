@@ -24,7 +24,13 @@ def qc_options(fn: F) -> F:
         click.option(
             "--film",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="The film: frame rate and length for timing checks.",
+            help="The film: frame rate and length for timing checks, its shot changes and speech "
+            "(decoded once, then cached by content).",
+        ),
+        click.option(
+            "--no-film-checks",
+            is_flag=True,
+            help="With --film: take only its frame rate and length (no decode for shot changes and speech).",
         ),
         click.option("--fps", help="Frame rate when there is no film (25, 23.976, 24000/1001)."),
         click.option(
@@ -87,6 +93,7 @@ def build_options(
     severity: tuple[str, ...],
     encoding: str | None,
     cross: bool = True,
+    no_film_checks: bool = False,
 ) -> ValidateOptions:
     levels: list[tuple[str, Severity]] = []
     for item in severity:
@@ -120,4 +127,5 @@ def build_options(
         ),
         encoding=encoding,
         cross=cross,
+        film_checks=not no_film_checks,
     )

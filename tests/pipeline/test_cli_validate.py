@@ -42,7 +42,9 @@ FLAWED_RU = (
 
 def test_every_planted_flaw_is_found_at_its_line_and_en_is_clean(demo: DemoInputs) -> None:
     paths = [demo.subtitles[lang] for lang in ("ru", "en", "pl")]
-    report = validate_files(paths, ValidateOptions(film=demo.film))
+    # the planted text and timing flaws (the film's shot changes and speech: test_cli_shots.py;
+    # a planted overlap and the late Polish file also hold a cue over silence there)
+    report = validate_files(paths, ValidateOptions(film=demo.film, film_checks=False))
     by_name = {Path(f.path).name: f for f in report.files}
     planted = json.loads(demo.flaws_file.read_text(encoding="utf-8"))
     for flaw in planted:
@@ -60,9 +62,15 @@ def test_every_planted_flaw_is_found_at_its_line_and_en_is_clean(demo: DemoInput
     assert not [f for f in en.findings if f.severity.value in ("error", "warning")], en.findings
     # nothing but the planted flaws is an error or a warning on ru and pl
     expected = {(f["file"], f["rule"]) for f in planted if "rule" in f}
+    # a file planted late is late against the film's speech too (speech.* checks, with --film)
+    shifted = {f["file"] for f in planted if "offset_ms" in f}
     for name in (demo.subtitles["ru"].name, demo.subtitles["pl"].name):
         extra = [
-            f for f in by_name[name].findings if f.severity.value != "info" and (name, f.rule) not in expected
+            f
+            for f in by_name[name].findings
+            if f.severity.value != "info"
+            and (name, f.rule) not in expected
+            and not (name in shifted and f.rule.startswith("speech."))
         ]
         assert not extra, extra
     assert report.exit_code == 1
