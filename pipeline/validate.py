@@ -8,8 +8,10 @@ and the exit code is 2 (an unreadable input outranks content errors, exit code 1
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -68,7 +70,7 @@ class FileReport:
     def counts(self) -> Counter[str]:
         return Counter(f.severity.value for f in self.findings)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, findings: bool = True) -> dict[str, Any]:
         c = self.counts()
         return {
             "path": self.path,
@@ -81,7 +83,7 @@ class FileReport:
             "encoding": self.encoding,
             "cues": self.cues,
             "counts": {s.value: c.get(s.value, 0) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": [f.to_dict() for f in self.findings] if findings else [],
         }
 
 
@@ -124,7 +126,8 @@ class ValidationReport:
             text += f"; {self.unreadable} unreadable"
         return text
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, findings: bool = True) -> dict[str, Any]:
+        """The ``--json`` document (``findings=False``: each file's list left empty)."""
         c = self.counts()
         return {
             "schema": "subpipe-validate",
@@ -145,7 +148,7 @@ class ValidationReport:
                 "film_duration_ms": self.film_duration_ms,
                 "font": self.font,
             },
-            "files": [f.to_dict() for f in self.files],
+            "files": [f.to_dict(findings=findings) for f in self.files],
         }
 
 
@@ -263,28 +266,73 @@ def _describe_rate(context: Context, tracks: list[Track]) -> tuple[str | None, s
 
 def format_text(report: ValidationReport, *, min_severity: Severity = Severity.INFO) -> str:
     """The human report: per file, findings grouped by severity, then one summary line."""
-    out: list[str] = []
+    return "\n".join(text_lines(report, min_severity=min_severity))
+
+
+def text_lines(report: ValidationReport, *, min_severity: Severity = Severity.INFO) -> Iterator[str]:
+    """``format_text`` a line at a time (a file with 200,000 findings is printed as it goes)."""
     for f in report.files:
         if f.error is not None:
             where = f"{f.path}:{f.error_line}" if f.error_line else f.path
-            out.append(f"{f.path}: UNREADABLE")
-            out.append(f"  {where}: error: {f.error}")
-            out.append("")
+            yield f"{f.path}: UNREADABLE"
+            yield f"  {where}: error: {f.error}"
+            yield ""
             continue
         c = f.counts()
         lang = f"{f.language} ({f.language_source})" if f.language else "language unknown"
-        out.append(
+        yield (
             f"{f.path}: {f.format}, {f.encoding}, {lang}, profile {f.profile}, {f.cues} cues — "
             f"{_plural(c.get('error', 0), 'error')}, {_plural(c.get('warning', 0), 'warning')}, "
             f"{c.get('info', 0)} info"
         )
         for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
-            if sev.rank < min_severity.rank:
+            if sev.rank < min_severity.rank or not c.get(sev.value, 0):
                 continue
-            items = [x for x in f.findings if x.severity is sev]
-            if items:
-                out.append(f"  {sev.value}s:" if sev is not Severity.INFO else "  info:")
-                out.extend(f"    {x.format()}" for x in items)
-        out.append("")
-    out.append(report.summary())
-    return "\n".join(out)
+            yield f"  {sev.value}s:" if sev is not Severity.INFO else "  info:"
+            yield from (f"    {x.format()}" for x in f.findings if x.severity is sev)
+        yield ""
+    yield report.summary()
+
+
+#: Stands for a list in a JSON skeleton that is then written an item at a time.
+_HOLE = "\x00subpipe-items\x00"
+
+
+def json_chunks(report: ValidationReport) -> Iterator[str]:
+    """``report.to_dict()`` as indented JSON text, in pieces, a finding at a time.
+
+    ``json.dumps`` of the whole document would first build a dict per finding and then the
+    whole text (with ``indent``, in pure Python): for 200,000 findings, gigabytes and many
+    seconds. Here the small parts are dumped as usual and each finding is one line, dumped
+    by the C encoder; the document parses to exactly ``report.to_dict()``.
+    """
+    doc = report.to_dict(findings=False)
+    files = doc["files"]
+    doc["files"] = _HOLE
+    head, tail = _split_at_hole(json.dumps(doc, ensure_ascii=False, indent=2))
+    yield head
+    if not files:
+        yield "[]"
+    else:
+        yield "["
+        for k, (entry, fr) in enumerate(zip(files, report.files, strict=True)):
+            entry["findings"] = _HOLE
+            text = json.dumps(entry, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+            before, after = _split_at_hole(text)
+            yield ("\n    " if k == 0 else ",\n    ") + before
+            if not fr.findings:
+                yield "[]"
+            else:
+                for n, finding in enumerate(fr.findings):
+                    line = json.dumps(finding.to_dict(), ensure_ascii=False)
+                    yield ("[\n        " if n == 0 else ",\n        ") + line
+                yield "\n      ]"
+            yield after
+        yield "\n  ]"
+    yield tail + "\n"
+
+
+def _split_at_hole(text: str) -> tuple[str, str]:
+    hole = json.dumps(_HOLE)
+    at = text.index(hole)
+    return text[:at], text[at + len(hole) :]
