@@ -123,7 +123,13 @@ def run_burn(o: BurnStageOptions) -> StageResult:
         StageStatus.OK,
         f"{len(result.outputs)} burned films, verified",
         outputs=_files(o.job_out, folder),
-        details={"outputs": [str(p.path) for p in result.outputs]},
+        details={
+            "outputs": [str(p.path) for p in result.outputs],
+            # for the job's report: the exact ffmpeg command and the proof sheet
+            "command": list(result.command),
+            "proof_sheet": str(result.proof_sheet) if result.proof_sheet else None,
+            "proof_time_ms": result.proof_time_ms,
+        },
     )
 
 

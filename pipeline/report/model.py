@@ -17,6 +17,7 @@ import bisect
 import contextlib
 import json
 import os
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -462,6 +463,12 @@ def _stream_rows(info: Mapping[str, Any]) -> list[str]:
     return rows
 
 
+def burned_language(name: str) -> str | None:
+    """``ru`` for ``film.ru.720p.mp4`` and ``my.film.ru.720p.9x16.mp4`` (burn's names)."""
+    parts = name.split(".")[1:-1]
+    return next((p for p in reversed(parts) if not re.fullmatch(r"\d+p|\d+x\d+", p)), None)
+
+
 def renditions(stages: Sequence[Mapping[str, Any]], loc: Locator) -> list[dict[str, Any]]:
     """Every film or stream a stage wrote, probed; sidecar subtitle files listed with them."""
     rows: list[dict[str, Any]] = []
@@ -487,6 +494,9 @@ def renditions(stages: Sequence[Mapping[str, Any]], loc: Locator) -> list[dict[s
                             if st["kind"] in ("subtitle", "audio") and st.get("language") not in (None, "und")
                         }
                     )
+                burned = burned_language(path.name) if stage_of(s["stage"]) == "burn" else None
+                if burned is not None:
+                    langs = [f"burned in: {burned}", *(f"audio: {x}" for x in langs)]
                 rows.append(
                     {
                         "kind": "film",
@@ -504,6 +514,9 @@ def renditions(stages: Sequence[Mapping[str, Any]], loc: Locator) -> list[dict[s
                     }
                 )
             elif suffix == ".m3u8":
+                master = loc.find(details.get("master"))
+                if path != master and (master is not None or path.name != "master.m3u8"):
+                    continue  # a variant's or a subtitle's playlist: part of the stream's row
                 seen.add(path)
                 folder = path.parent
                 size = (

@@ -257,6 +257,13 @@ def test_the_report_stage_stays_last_in_the_registry() -> None:
         del STAGES["late"]
 
 
+def test_burned_language_from_the_rendition_name() -> None:
+    from pipeline.report.model import burned_language
+
+    assert burned_language("film.ru.720p.mp4") == "ru"
+    assert burned_language("my.film.pl-PL.480p.9x16.mp4") == "pl-PL"
+
+
 def test_cps_series_counts_cues_over_the_limit() -> None:
     series = CpsSeries(17.0, "ru", ((1, 0, 1000, 17.0), (2, 1000, 2000, 17.5), (3, 2000, 3000, 3.0)))
     assert series.over == 1

@@ -4,7 +4,8 @@ The job is the demo's (its film, its ru/en/pl uploads with their planted flaws),
 per module through ``subpipe run`` with one change planted in the English upload: a cue
 carrying HTML, ``<b>`` (an SRT tag the fix keeps) and ``<script>`` (one it removes, so it
 shows in the page's list of safe fixes), on a line too long for the English profile so the
-validate stage reports it with its text. The browser is Debian's ``chromium``, driven by
+validate stage reports it with its text; the burn stage is on, so the page has proof
+frames and burned renditions. The browser is Debian's ``chromium``, driven by
 Playwright's Python package with ``executable_path`` (the same binary and arguments as
 the HLS test, whose helpers are reused here). The test asserts what a person sees: no
 console errors, every section, the HTML shown as text and never run, filters and sorting
@@ -73,7 +74,7 @@ def job_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / "output"
     done = subprocess.run(
         [sys.executable, "-m", "pipeline.cli.main", "run", str(inputs.input_dir), "--out", str(out),
-         "--ledger", str(root / "ledger.sqlite"), "--workers", "1"],
+         "--ledger", str(root / "ledger.sqlite"), "--workers", "1", "--burn", "--burn-preset", "ultrafast"],
         capture_output=True, text=True, timeout=300, cwd=REPO, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
@@ -125,7 +126,15 @@ def test_report_in_chromium(job_output: Path, browser: Any, tmp_path: Path) -> N
             assert page.locator(f"#alignment-{tag} svg.plot").count() == 2, tag
             assert page.locator(f"#cps-{tag} svg.plot").count() == 1, tag
         assert "offset -2" in page.locator("#alignment-pl dl").first.inner_text()  # the late Polish file
-        assert page.locator("#rendition-table").inner_text().count("crackdown.mkv") == 1
+        renditions = page.locator("#rendition-table").inner_text()
+        assert renditions.count("crackdown.mkv") == 1
+        for tag in ("en", "pl", "ru"):  # the burned films, probed, with the language burned in
+            assert f"crackdown.{tag}.180p.mp4" in renditions and f"burned in: {tag}" in renditions
+        # the proof sheet of the burned films, shown (decoded) inline
+        proof = page.locator("#proof-frames img")
+        assert proof.count() == 1 and proof.evaluate("i => i.complete && i.naturalWidth > 300")
+        assert proof.get_attribute("src").startswith("data:image/png;base64,")
+        assert "ass=filename=" in page.locator("#commands").inner_text()  # the burn's own command
         assert "ffmpeg" in page.locator("#version-table").inner_text()
 
         # the planted HTML is text on the page and never ran
