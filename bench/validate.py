@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -145,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         help="cue counts of the scale check, comma-separated (default 50000,200000; 0 skips it)",
     )
     args = parser.parse_args(argv)
+    # SIGTERM (a timeout's kill) unwinds like Ctrl-C, so the temporary folders are removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = sorted({int(n) for n in args.scale.split(",") if n.strip() and int(n) > 0})
     if args.files > 0:
         many_files(args.files, args.cues, args.seed)

@@ -26,12 +26,13 @@ def cps(view: TrackView, out: Emit) -> None:
     chars = view.visible_chars
     with np.errstate(divide="ignore", invalid="ignore"):
         speed = np.where(dur > 0, chars * 1000.0 / np.maximum(dur, 1), 0.0)
-    for i in np.flatnonzero(speed > limit + 1e-9).tolist():
-        out.cue(
-            i,
-            f"{speed[i]:.1f} characters/s (max {limit:g}{_lang(view)}): "
-            f"{int(chars[i])} characters in {int(dur[i]) / 1000:.2f} s",
-        )
+    hit = np.flatnonzero(speed > limit + 1e-9)
+    lang = _lang(view)
+    # plain Python numbers for the messages: indexing numpy arrays one by one is slow
+    for i, s, n, d in zip(
+        hit.tolist(), speed[hit].tolist(), chars[hit].tolist(), dur[hit].tolist(), strict=True
+    ):
+        out.cue(i, f"{s:.1f} characters/s (max {limit:g}{lang}): {n} characters in {d / 1000:.2f} s")
 
 
 @rule("read.line_length", Severity.WARNING, "A line longer than the profile's characters per line.")
