@@ -22,6 +22,7 @@ choose file names inside the job's output folder and translate the reports.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import time
@@ -326,7 +327,13 @@ def validate_options(si: StageInput, language: Language | None) -> Any:
     )
     import dataclasses
 
-    return dataclasses.replace(base, language=language)
+    # the film's cuts and speech are cached beside the speech alignment caches, by the film's hash
+    return dataclasses.replace(
+        base,
+        language=language,
+        film_cache=si.out_dir / ".subpipe" / "speech",
+        film_digest=si.film_digest,
+    )
 
 
 def _in_job(si: StageInput, value: str | None) -> Path | None:
@@ -377,7 +384,9 @@ def _build_fix(si: StageInput) -> FixStageOptions:
         stage=f"fix:{si.tag}",
         source=source,
         output=si.out_dir / "fixed" / name,
-        qc=validate_options(si, si.languages[si.tag]),
+        # before alignment the upload may be timed for another cut: no moving it onto this
+        # film's shot changes yet (validate, after align, checks them)
+        qc=dataclasses.replace(validate_options(si, si.languages[si.tag]), film_checks=False),
     )
 
 

@@ -101,7 +101,7 @@ def _overlapping(s: IntArray, e: IntArray, lo: int, hi: int) -> tuple[tuple[int,
 @rule(
     "speech.silent_cue",
     Severity.WARNING,
-    "A cue on screen over a stretch with no speech, longer than 1 s past the 0.5 s a timer may add "
+    "A cue on screen over a stretch with no speech, longer than 1.5 s past the 0.5 s a timer may add "
     "after speech (with --film).",
 )
 def silent_cue(view: TrackView, out: Emit) -> None:
