@@ -182,7 +182,8 @@ def test_refused_alignment_stops_that_language_only(film: Path, tmp_path: Path) 
     assert not (job / "subpipe-out" / "aligned" / "film.pl.srt").exists()
     # a render stage (sidecars, opt-in) runs on the languages still in: no Polish sidecar
     assert status["sidecars"] == "ok"
-    assert sorted(p.name for p in (job / "subpipe-out" / "sidecars").iterdir() if not p.name.startswith(".")) == [
+    sidecars = job / "subpipe-out" / "sidecars"
+    assert sorted(p.name for p in sidecars.iterdir() if not p.name.startswith(".")) == [
         "film.en.srt", "film.en.vtt", "film.ru.srt", "film.ru.vtt",
     ]  # fmt: skip
 
@@ -229,7 +230,7 @@ def test_kill_9_in_the_middle_of_the_mux_then_rerun(film: Path, tmp_path: Path) 
     result = json.loads(again.stdout)
     assert ran(result) == {"mux", "report"}  # everything before the mux was stamped before the kill
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "aligned", "film.mkv", "fixed", "inspect", "result.json", "summary.txt", "validate",
+        "aligned", "film.mkv", "fixed", "inspect", "report.html", "result.json", "summary.txt", "validate",
     ]  # fmt: skip
     assert not [p for p in out.rglob("*") if "~subpipe-" in p.name]  # the dead run's temporary is gone
     assert [s.language for s in probe(out / "film.mkv").subtitles] == ["rus", "eng", "pol"]
