@@ -61,7 +61,7 @@ def parse_timing(line: str) -> _Timing | None:
     groups = match.groups()
     start, notes_a = _time(groups[:6])
     end, notes_b = _time(groups[6:12])
-    notes = tuple(dict.fromkeys(notes_a + notes_b))
+    notes = tuple(dict.fromkeys(notes_a + notes_b)) if notes_a or notes_b else ()
     return _Timing(start, end, notes)
 
 
@@ -112,11 +112,12 @@ class SubRip(SubtitleFormat):
             out.problem(stray + 1, "text before the first cue is ignored", "warning", "srt.leading-text")
 
         previous_index: int | None = None
+        index_lines = [index_line_of(t) for t in starts]  # once each (every one is also a "next")
         for k, t in enumerate(starts):
-            idx_line = index_line_of(t)
+            idx_line = index_lines[k]
             source = (idx_line if idx_line is not None else t) + 1
             nxt = starts[k + 1] if k + 1 < len(starts) else n
-            nxt_idx = index_line_of(nxt) if k + 1 < len(starts) else None
+            nxt_idx = index_lines[k + 1] if k + 1 < len(starts) else None
             end_region = nxt_idx if nxt_idx is not None else nxt
             body = list(range(t + 1, end_region))
             body = _cut_orphan_block(body, lines, blank, out)
