@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -329,8 +330,21 @@ def merged(section: str, settings: S, override: Mapping[str, Any] | None) -> S:
 
 
 def as_dict(settings: Any) -> dict[str, Any]:
-    """JSON-ready (for hashing and ``result.json``)."""
+    """JSON-ready (for hashing and ``result.json``). Settings are frozen and hashable: the
+    same object (every job without a spec has the defaults) is converted once."""
+    try:
+        return dict(_as_dict_cached(settings))
+    except TypeError:  # an unhashable value: convert it every time
+        return _as_dict(settings)
+
+
+def _as_dict(settings: Any) -> dict[str, Any]:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(settings).items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _as_dict_cached(settings: Any) -> dict[str, Any]:
+    return _as_dict(settings)
 
 
 def resolve_paths(settings: Any, resolver: Callable[[str, str], Path]) -> dict[str, Path]:
