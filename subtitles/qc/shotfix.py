@@ -155,7 +155,7 @@ def bridge_limit(ctx: Context, profile: Profile, fps: Fraction, end: int, wanted
     if not cuts:
         return wanted
     e_f, w_f = ms_to_frames(end, fps), ms_to_frames(wanted, fps)
-    lo = bisect.bisect_right(cuts, e_f + profile.min_gap_frames)
+    lo = bisect.bisect_right(cuts, e_f)
     if lo < len(cuts) and cuts[lo] <= w_f:
         return max(end, int(res.down(frames_to_ms(cuts[lo] - profile.min_gap_frames, fps))))
     return wanted
