@@ -39,7 +39,7 @@ import numpy.typing as npt
 from media.frames import FilterStep, grab_frames
 from media.probe import MediaInfo, probe
 from media.progress import Progress, ProgressParser
-from media.render import Branch, Crop, Encoding, rendition_args
+from media.render import Branch, Crop, Encoding, picture_length_ms, rendition_args
 from media.render_style import Region, Window
 from media.runner import ffmpeg_streaming
 from subtitles.atomic import atomic_path
@@ -244,15 +244,24 @@ def compare_frames(
 
 
 def check_pictures(
-    film: Path, output: Path, geometry: Geometry, points: Sequence[SamplePoint], frame_ms: int
-) -> list[FrameCheck]:
-    """Compare ``output`` with the unsubtitled film at every sample point."""
+    film: Path, output: Path, geometry: Geometry, points: Sequence[SamplePoint], frame_ms: int,
+    *, film_origin_ms: int | None = None, output_origin_ms: int | None = None,
+) -> list[FrameCheck]:  # fmt: skip
+    """Compare ``output`` with the unsubtitled film at every sample point.
+
+    Sample times count from each file's first video frame (``*_origin_ms``, its time on the
+    file's own clock), the time base of the subtitles; ``None``: from the container start.
+    """
     if not points:
         return []
     times = [p.time_ms for p in points]
     size = (geometry.width, geometry.height)
-    refs = grab_frames(film, times, size, steps=geometry.steps(), run_length=3, lead_ms=frame_ms)
-    burned = grab_frames(output, times, size, steps=[FilterStep("setsar", (("r", 1),))])
+    refs = grab_frames(
+        film, times, size, steps=geometry.steps(), run_length=3, lead_ms=frame_ms, origin_ms=film_origin_ms
+    )
+    burned = grab_frames(
+        output, times, size, steps=[FilterStep("setsar", (("r", 1),))], origin_ms=output_origin_ms
+    )
     return [compare_frames(burned[k, 0], refs[k], p) for k, p in enumerate(points)]
 
 
@@ -327,9 +336,12 @@ class BurnRun:
 
 def burn_args(
     film: Path, planned: Sequence[PlannedOutput], encoding: Encoding, fontsdir: Path | None,
-    paths: Sequence[Path] | None = None,
+    paths: Sequence[Path] | None = None, *, origin_ms: int | None = None,
 ) -> list[str]:  # fmt: skip
-    """ffmpeg arguments writing each planned output to ``paths`` (default: the final names)."""
+    """ffmpeg arguments writing each planned output to ``paths`` (default: the final names).
+
+    ``origin_ms``: the film's first video frame on its clock, subtitle time 0 (``media.render``).
+    """
     targets = list(paths) if paths is not None else [p.output for p in planned]
     branches = [
         Branch(
@@ -343,7 +355,7 @@ def burn_args(
         )
         for p, target in zip(planned, targets, strict=True)
     ]
-    return rendition_args(film, branches, encoding)
+    return rendition_args(film, branches, encoding, origin_ms=origin_ms)
 
 
 def timeout_for(duration_ms: int | None, outputs: int) -> float:
@@ -378,11 +390,11 @@ def burn_renditions(
         if block is not None and on_progress is not None:
             on_progress(block)
 
-    video = info.video[0]
     frame_ms = round(1000 / info.frame_rate) if info.frame_rate else 40
     with contextlib.ExitStack() as stack:
         temps = [stack.enter_context(atomic_path(p.output)) for p in planned]
-        args = burn_args(film, planned, encoding, fontsdir, temps)
+        origin = info.video_start_ms
+        args = burn_args(film, planned, encoding, fontsdir, temps, origin_ms=origin)
         wall0, cpu0 = time.monotonic(), _children_cpu()
         done = ffmpeg_streaming(
             args,
@@ -404,15 +416,20 @@ def burn_renditions(
             check_stderr(report)
         checks = []
         for plan, tmp in zip(planned, temps, strict=True):
-            out_info = verify_stream_layout(tmp, plan, info, video.duration_ms, frame_ms)
+            out_info = verify_stream_layout(tmp, plan, info, picture_length_ms(info), frame_ms)
             frames: list[FrameCheck] = []
             if verify and plan.script is not None:
-                frames = check_pictures(film, tmp, plan.geometry, plan.points, frame_ms)
+                frames = check_pictures(
+                    film, tmp, plan.geometry, plan.points, frame_ms,
+                    film_origin_ms=origin, output_origin_ms=out_info.video_start_ms,
+                )  # fmt: skip
                 failed = [f for f in frames if not f.passed]
                 if failed:
                     raise OutputVerificationError(_frame_failures(failed), path=plan.output)
             checks.append(OutputCheck(plan.output, out_info, tuple(frames)))
-    return BurnRun(tuple(done.args), tuple(checks), report, encode_wall_s=encode_wall, encode_cpu_s=encode_cpu)
+    return BurnRun(
+        tuple(done.args), tuple(checks), report, encode_wall_s=encode_wall, encode_cpu_s=encode_cpu
+    )
 
 
 def _children_cpu() -> float:

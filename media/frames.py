@@ -51,12 +51,19 @@ def grab_frames(
     pix_fmt: PixelFormat = "gray",
     run_length: int = 1,
     lead_ms: int = 0,
+    origin_ms: int | None = None,
 ) -> npt.NDArray[np.uint8]:
     """Frames of ``path`` at ``times_ms`` (from the film's start) after ``steps``.
 
     ``size`` is the frame size after the steps. ``run_length`` consecutive frames are taken
     from ``time - lead_ms`` on (to find the one matching another file's frame). Returns an
     array ``(len(times_ms), run_length, height, width[, 3])``.
+
+    ``origin_ms``: count ``times_ms`` from this time on the file's own clock instead of
+    from its container start (``-seek_timestamp``). Pass the first video frame's time to
+    read "the picture shown T after the first frame", the subtitle convention: the
+    container start is the first *audio* sample when the audio starts first, and moves
+    with the AAC priming between ffmpeg releases.
     """
     if not times_ms:
         width, height = size
@@ -64,7 +71,11 @@ def grab_frames(
         return np.zeros(shape, dtype=np.uint8)
     args: list[str] = []
     for t in times_ms:
-        args += ["-ss", f"{max(0, t - lead_ms) / 1000:.3f}", "-i", file_arg(path)]
+        if origin_ms is None:
+            args += ["-ss", f"{max(0, t - lead_ms) / 1000:.3f}", "-i", file_arg(path)]
+        else:
+            at = origin_ms + max(0, t - lead_ms)
+            args += ["-seek_timestamp", "1", "-ss", f"{at / 1000:.3f}", "-i", file_arg(path)]
     chain = [
         f"trim=end_frame={run_length}",
         "setpts=PTS-STARTPTS",

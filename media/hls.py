@@ -21,8 +21,8 @@ Traps this module exists to avoid, measured on ffmpeg 5.1 and 9.0:
 * Renditions switch cleanly only when their segments start on the same frame with a
   keyframe: fixed GOP of exactly one segment (``-g``/``-keyint_min``, no scene-cut
   keyframes) plus ``-force_key_frames expr:gte(t,n_forced*SEG)``; verified per segment.
-* A graph built by hand breaks on odd paths; ffmpeg-python builds it here (keyword form),
-  and the hls muxer reads ``%`` in a segment name as a pattern, so a literal ``%`` in the
+* A graph built by hand breaks on odd paths; ``media.render`` builds it with ffmpeg-python
+  (keyword form), and the hls muxer reads ``%`` in a segment name as a pattern, so a literal ``%`` in the
   output folder is doubled.
 """
 
@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from media.escape import file_arg
+from media.render import Output, Picture, encoder_threads, graph_args
 from subtitles.language import Language
 from subtitles.load import dump_track
 from subtitles.model import Cue, Track
@@ -143,13 +144,9 @@ def ladder_command(
     """The ffmpeg arguments (after ``ffmpeg``) that encode and segment the whole ladder.
 
     One input, one decode: ``split`` into one ``scale`` + libx264 per rung; the audio is
-    encoded once (AAC-LC) into its own rendition. Built with ffmpeg-python's keyword form.
+    encoded once (AAC-LC) into its own rendition. The graph is compiled by
+    ``media.render.graph_args`` (the one ffmpeg-python module).
     """
-    import ffmpeg
-
-    source = ffmpeg.input(file_arg(film))
-    count = len(spec.renditions)
-    branches = source.video.filter_multi_output("split", count) if count > 1 else None
     hls_common: dict[str, Any] = {
         "f": "hls",
         "hls_time": spec.segment_s,
@@ -162,10 +159,9 @@ def ladder_command(
         "output_ts_offset": TS_OFFSET_S,
     }
     keyframes = f"expr:gte(t,n_forced*{spec.segment_s})"
+    threads = encoder_threads(len(spec.renditions))
     outputs = []
-    for n, rung in enumerate(spec.renditions):
-        stream = branches[n] if branches is not None else source.video
-        scaled = stream.filter("scale", w=rung.width, h=rung.height).filter("setsar", sar="1")
+    for rung in spec.renditions:
         video_opts: dict[str, Any] = {
             "c:v": "libx264",
             "preset": spec.preset,
@@ -178,21 +174,31 @@ def ladder_command(
             "keyint_min": spec.gop,
             "sc_threshold": 0,
             "force_key_frames": keyframes,
+            "threads": threads,
             "hls_segment_filename": _pattern_path(folder, rung.segment_pattern),
         }
-        outputs.append(ffmpeg.output(scaled, str(folder / rung.playlist), **video_opts, **hls_common))
+        outputs.append(
+            Output(
+                target=str(folder / rung.playlist),
+                picture=Picture(rung.width, rung.height),
+                options={**video_opts, **hls_common},
+            )
+        )
     if spec.audio:
-        audio = source[f"{audio_stream}"] if audio_stream is not None else source.audio
         audio_opts: dict[str, Any] = {
             "c:a": "aac",
             "b:a": f"{spec.audio_bitrate_kbps}k",
             "ac": spec.audio_channels,
             "hls_segment_filename": _pattern_path(folder, AUDIO_SEGMENTS),
         }
-        outputs.append(ffmpeg.output(audio, str(folder / AUDIO_PLAYLIST), **audio_opts, **hls_common))
-    graph = ffmpeg.merge_outputs(*outputs).global_args("-progress", "pipe:1", "-nostats").overwrite_output()
-    args: list[str] = graph.compile(cmd="ffmpeg")
-    return args[1:]
+        outputs.append(
+            Output(
+                target=str(folder / AUDIO_PLAYLIST),
+                audio=f"{audio_stream}" if audio_stream is not None else "a",
+                options={**audio_opts, **hls_common},
+            )
+        )
+    return graph_args(film, outputs, video="v")
 
 
 # -- measuring what ffmpeg wrote -------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media.frames import grab_frames
+from media.verify import video_start_ms
 from subtitles.atomic import atomic_path
 
 #: Tiles are scaled to this height: a 1080p and a 9:16 frame sit side by side legibly.
@@ -37,14 +38,19 @@ class Tile:
 def write_proof_sheet(
     out: Path, tiles: Sequence[Tile], time_ms: int, *, font: Path | None = None, title: str = ""
 ) -> Path:
-    """Compose ``tiles`` into a grid PNG at ``out``; returns ``out``."""
+    """Compose ``tiles`` into a grid PNG at ``out``; returns ``out``.
+
+    ``time_ms`` counts from each tile's first video frame (subtitle time 0), not from its
+    container start, which is earlier when the audio starts first.
+    """
     from PIL import Image, ImageDraw, ImageFont
 
     rows = list(dict.fromkeys(t.row for t in tiles))
     columns = list(dict.fromkeys(t.column for t in tiles))
     images: dict[tuple[str, str], Image.Image] = {}
     for tile in tiles:
-        frame = grab_frames(tile.path, [time_ms], tile.size, pix_fmt="rgb24")[0, 0]
+        origin = video_start_ms(tile.path)
+        frame = grab_frames(tile.path, [time_ms], tile.size, pix_fmt="rgb24", origin_ms=origin)[0, 0]
         image = Image.fromarray(frame, "RGB")
         width = max(1, round(tile.size[0] * TILE_HEIGHT / tile.size[1]))
         images[(tile.row, tile.column)] = image.resize((width, TILE_HEIGHT), Image.Resampling.LANCZOS)

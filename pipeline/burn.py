@@ -40,7 +40,7 @@ from media.ffmpeg import find_ffmpeg
 from media.probe import MediaInfo, probe
 from media.progress import Progress
 from media.proof import Tile, write_proof_sheet
-from media.render import Encoding
+from media.render import Encoding, picture_length_ms
 from media.render_fonts import ResolvedFont, font_names, postscript_name, resolve_font, stage_fonts
 from media.render_style import (
     Style,
@@ -467,7 +467,7 @@ def burn(options: BurnOptions, on_progress: Callable[[BurnProgress], None] | Non
         warnings.append(f"font {font.requested!r} is not installed; using {font.family} ({font.path})")
     check_glyphs(uploads, font)
     geometries = _geometries(options, info, warnings)
-    duration_ms = info.video[0].duration_ms or info.duration_ms or 0
+    duration_ms = picture_length_ms(info) or 0
     frame_ms = round(1000 / info.frame_rate) if info.frame_rate else 40
     audio: Literal["copy", "aac", "none"] = "none"
     if info.audio:
@@ -532,7 +532,7 @@ def burn(options: BurnOptions, on_progress: Callable[[BurnProgress], None] | Non
             PlannedOutput(name, geometry, work / script_name, points)
             for _, geometry, name, script_name, _, points in planned_meta
         ]
-        args = burn_args(film, planned, encoding, work / "fonts")
+        args = burn_args(film, planned, encoding, work / "fonts", origin_ms=info.video_start_ms)
         return BurnResult(
             film, outputs_from(None), (str(binary.path), "-hide_banner", "-nostdin", *args), fonts,
             ffmpeg_name, dry_run=True, verified=False, warnings=tuple(warnings),

@@ -117,7 +117,10 @@ def test_one_ffmpeg_process_splits_one_decode(film: Path, subs: dict[str, Path],
     command = list(result.command)
     assert command.count("-i") == 1
     graph = command[command.index("-filter_complex") + 1]
-    assert "split=4" in graph and graph.count("ass=filename=") == 4
+    # One decode split into the two pictures (180p as is, 120p scaled once), each split
+    # again into one branch per language: scaling is shared, only libass + x264 are not.
+    assert graph.count("split=2") == 3 and graph.count("scale=") == 1
+    assert graph.count("ass=filename=") == 4
     assert not any(tmp_path.iterdir())  # a dry run writes nothing
 
 
