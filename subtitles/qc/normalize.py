@@ -214,6 +214,9 @@ class _Mark:
     #: A straight or curly double quote right after a digit (``6'2"``): an inch mark unless
     #: it closes a quotation (``"Catch 22"``).
     inch: bool
+    #: Its role came from its shape alone (``»`` between two non-letters): good enough to
+    #: pair ``« привет »``, not to rewrite an unbalanced mark as one whose shape says less.
+    by_shape: bool = False
 
 
 def _neighbour(text: str, pos: int, step: int) -> str | None:
@@ -250,14 +253,15 @@ def _marks(text: str) -> list[_Mark] | None:
         left, right = _kind(before), _kind(after)
         if left == "a" and right == "a":
             continue  # inside a word: an apostrophe typed as a double quote, not a quotation
+        by_shape = False
         if left in "so" and right in "ao":
             role: _Role = "o"
         elif left in "ap" and right in "sp":
             role = "c"
         elif ch in _ALWAYS_OPENS:  # « привет »: the shape decides where the neighbours do not
-            role = "o"
+            role, by_shape = "o", True
         elif ch in _ALWAYS_CLOSES:
-            role = "c"
+            role, by_shape = "c", True
         else:
             role = "e"  # spaces on both sides, ``" ."``, ``:"Hi``: pairing decides
         hint: _Role | None = None
@@ -266,7 +270,7 @@ def _marks(text: str) -> list[_Mark] | None:
         elif role == "e" and ch == "“":
             hint = "c" if has_low else "o"  # „…“ (Polish, Russian inner) or “…” (English)
         inch = before is not None and before.isdigit() and ch in '"”' and role != "o"
-        marks.append(_Mark(m.start(), role, hint, inch))
+        marks.append(_Mark(m.start(), role, hint, inch, by_shape))
     return marks
 
 
@@ -307,7 +311,8 @@ def pair_quotes(text: str) -> list[tuple[int, _Role]] | None:
     must leave exactly one balanced, nested reading. A quote after a digit is an inch mark
     (``6'2"``) unless it is needed to close a quotation. Quotes whose direction is clear
     but that do not balance (a quotation running over into the next cue) are kept as
-    they are read. ``None``: they cannot be paired unambiguously, and nobody should guess.
+    they are read, when their neighbours (not only their shapes) say so. ``None``: they
+    cannot be paired unambiguously, and nobody should guess.
     """
     marks = _marks(text)
     if marks is None:
@@ -330,7 +335,7 @@ def pair_quotes(text: str) -> list[tuple[int, _Role]] | None:
             return [(m.pos, r) for m, r in zip(kept, solved, strict=True)]
     # Unbalanced but unambiguous (a quotation spanning cues): every mark's role is known.
     for kept, roles in attempts:
-        if "e" not in roles and not any(m.inch for m in kept):
+        if "e" not in roles and not any(m.inch or m.by_shape for m in kept):
             return [(m.pos, r) for m, r in zip(kept, roles, strict=True)]
     return None
 
