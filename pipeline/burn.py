@@ -103,29 +103,6 @@ class BurnOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class BurnProgress:
-    """One progress report: share done and an estimate of the time left."""
-
-    done_ms: int
-    total_ms: int | None
-    fraction: float | None
-    speed: float | None
-    eta_s: float | None
-    finished: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "event": "progress",
-            "done_ms": self.done_ms,
-            "total_ms": self.total_ms,
-            "percent": None if self.fraction is None else round(self.fraction * 100, 1),
-            "speed": self.speed,
-            "eta_s": None if self.eta_s is None else round(self.eta_s, 1),
-            "finished": self.finished,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class BurnedOutput:
     """One written (or, in a dry run, planned) rendition."""
 
@@ -446,8 +423,13 @@ def _check_options(options: BurnOptions) -> None:
         raise UsageError("-o must be a folder", path=options.out_dir)
 
 
-def burn(options: BurnOptions, on_progress: Callable[[BurnProgress], None] | None = None) -> BurnResult:
+def burn(
+    options: BurnOptions, on_progress: Callable[[Progress, int | None], None] | None = None
+) -> BurnResult:
     """Burn every subtitle upload into the film at every height and aspect asked for.
+
+    ``on_progress`` gets each ffmpeg progress block and the picture's length in ms (as
+    ``mux`` and ``hls`` do; the CLI shows it with ``pipeline.cli.progress``).
 
     Raises ``UsageError``/``InputError`` (exit 2) and ``ContentError`` (exit 1, e.g. missing
     glyphs) before any encoding; ``ToolError`` (exit 4) when ffmpeg fails or an output fails
@@ -559,13 +541,16 @@ def burn(options: BurnOptions, on_progress: Callable[[BurnProgress], None] | Non
             script = work / script_name
             script.write_text(text, encoding="utf-8")
             planned.append(PlannedOutput(name, geometry, script, points))
-        tracker = _ProgressTracker(duration_ms, on_progress)
+
+        def feed(block: Progress) -> None:
+            if on_progress is not None:
+                on_progress(block, duration_ms or None)
 
         def check_fonts(report: LibassReport) -> None:
             _check_fonts_used(report, uploads, font, warnings)
 
         run: BurnRun = burn_renditions(
-            film, info, planned, encoding, fontsdir=fontsdir, on_progress=tracker.feed,
+            film, info, planned, encoding, fontsdir=fontsdir, on_progress=feed,
             verify=options.verify, check_stderr=check_fonts,
         )  # fmt: skip
     finally:
@@ -628,36 +613,6 @@ def _check_fonts_used(
         warnings.append(message)
 
 
-class _ProgressTracker:
-    """ffmpeg progress blocks → ``BurnProgress`` with an ETA from the wall clock."""
-
-    def __init__(self, total_ms: int, sink: Callable[[BurnProgress], None] | None) -> None:
-        self.total_ms = total_ms or None
-        self.sink = sink
-        self.started = time.monotonic()
-
-    def feed(self, block: Progress) -> None:
-        if self.sink is None:
-            return
-        fraction = block.fraction(self.total_ms)
-        eta = None
-        elapsed = time.monotonic() - self.started
-        if fraction is not None and 0.01 <= fraction < 1:
-            eta = elapsed / fraction * (1 - fraction)
-        elif block.done:
-            eta = 0.0
-        self.sink(
-            BurnProgress(
-                done_ms=block.out_time_ms or 0,
-                total_ms=self.total_ms,
-                fraction=fraction,
-                speed=block.speed,
-                eta_s=eta,
-                finished=block.done,
-            )
-        )
-
-
 def _write_proof(
     options: BurnOptions, outputs: Sequence[BurnedOutput], time_ms: int, font: ResolvedFont, style: str
 ) -> Path:
@@ -684,4 +639,4 @@ def _write_proof(
     return write_proof_sheet(sheet, tiles, time_ms, font=font.path, title=title)
 
 
-__all__ = ["PRESETS", "BurnOptions", "BurnProgress", "BurnResult", "BurnedOutput", "burn"]
+__all__ = ["PRESETS", "BurnOptions", "BurnResult", "BurnedOutput", "burn"]

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -13,63 +9,11 @@ from typing import Any
 import click
 
 from media.render_style import preset_names
-from pipeline.burn import PRESETS, BurnOptions, BurnProgress, BurnResult, burn
+from pipeline.burn import PRESETS, BurnOptions, BurnResult, burn
 from pipeline.cli.output import emit_json
+from pipeline.cli.progress import progress_mode, progress_sink
 from pipeline.mux import SubtitleSpec
 from subtitles.timing import parse_fps
-
-#: Plain (non-terminal) progress: one line per this many percent.
-PLAIN_STEP_PERCENT = 10
-
-
-def _fmt_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    s = int(seconds + 0.5)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
-
-
-@contextmanager
-def progress_sink(mode: str) -> Iterator[Callable[[BurnProgress], None] | None]:
-    """``bar`` (a terminal: click's bar with ETA), ``plain`` (a line per 10 %), ``json``
-    (one JSON object per block, on stderr so stdout stays the one report) or ``none``."""
-    if mode == "none":
-        yield None
-        return
-    if mode == "json":
-
-        def emit(p: BurnProgress) -> None:
-            click.echo(json.dumps(p.to_json()), err=True)
-
-        yield emit
-        return
-    if mode == "plain":
-        last = [-PLAIN_STEP_PERCENT]
-
-        def line(p: BurnProgress) -> None:
-            if p.fraction is None:
-                return
-            percent = int(p.fraction * 100)
-            if percent >= last[0] + PLAIN_STEP_PERCENT or (p.finished and last[0] < 100):
-                last[0] = percent
-                click.echo(f"burning: {percent:3d}%  eta {_fmt_eta(p.eta_s)}", err=True)
-
-        yield line
-        return
-    with click.progressbar(
-        length=1000, label="burning", file=sys.stderr, show_eta=True, show_percent=True, width=30
-    ) as bar:
-        done = [0]
-
-        def update(p: BurnProgress) -> None:
-            if p.fraction is None:
-                return
-            target = int(p.fraction * 1000)
-            if target > done[0]:
-                bar.update(target - done[0])
-                done[0] = target
-
-        yield update
 
 
 def format_report(result: BurnResult) -> str:
@@ -152,7 +96,7 @@ def command(
       "fonts": [{"file", "family", ...}], "outputs": [{"path", "language", "width",
       "height", "aspect", "crop", "style", "cues_needing_3_lines", "frames_checked", ...}],
       "proof_sheet", "libass": {...}, "warnings": [...]}; progress lines on stderr:
-      {"event": "progress", "percent", "eta_s", ...}
+      {"event": "progress", "stage": "burning", "percent", "eta_s", ...}
 
     Exit codes: 0 written and verified, 1 characters missing from the font, 2 bad
     arguments or unreadable input, 4 ffmpeg failed or an output failed verification
@@ -173,10 +117,7 @@ def command(
         proof=not no_proof,
         dry_run=dry_run,
     )
-    mode = "json" if as_json else ("bar" if sys.stderr.isatty() else "plain")
-    if dry_run:
-        mode = "none"
-    with progress_sink(mode) as sink:
+    with progress_sink(progress_mode(as_json=as_json, dry_run=dry_run), "burning") as sink:
         result = burn(options, on_progress=sink)
     if as_json:
         emit_json(_json(result))

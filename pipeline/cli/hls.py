@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 import click
 
-from pipeline.cli.mux import _progress_printer
 from pipeline.cli.output import emit_json
+from pipeline.cli.progress import progress_mode, progress_sink
 from pipeline.hls import HlsOptions, HlsReport, hls
 from pipeline.mux import SubtitleSpec, parse_default
 from subtitles.timing import parse_fps
@@ -63,7 +62,9 @@ def format_report(report: HlsReport) -> str:
 @click.option(
     "--dry-run", is_flag=True, help="Read and check the inputs, print the ffmpeg command, write nothing."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Report as JSON on stdout; progress as JSON lines on stderr."
+)
 def command(
     film: Path,
     subs: tuple[str, ...],
@@ -102,10 +103,12 @@ def command(
                  "average_bandwidth": int|null, "codecs": str|null}],
       "audio": str|null, "subtitles": [{"language": "ru", "name": str, "playlist": str,
         "default": bool, "forced": bool, "sdh": bool, "cues": int, "source": str}],
-      "command": [str]}
+      "command": [str]}; progress lines on stderr:
+      {"event": "progress", "stage": "encoding", "percent", "eta_s", ...}
 
     Exit codes: 0 written and verified, 1 a subtitle has no cues, 2 bad arguments or
-    unreadable input, 4 ffmpeg failed or the output failed verification.
+    unreadable input, 4 ffmpeg failed or the output failed verification (nothing is left
+    under OUT_DIR), 130 interrupted (ffmpeg stopped, the temporary folder removed).
     """
     options = HlsOptions(
         film=film,
@@ -119,8 +122,8 @@ def command(
         fps=parse_fps(fps) if fps is not None else None,
         dry_run=dry_run,
     )
-    show_progress = not as_json and not dry_run and sys.stderr.isatty()
-    report = hls(options, on_progress=_progress_printer("encoding") if show_progress else None)
+    with progress_sink(progress_mode(as_json=as_json, dry_run=dry_run), "encoding") as sink:
+        report = hls(options, on_progress=sink)
     if as_json:
         emit_json(report.to_json())
     else:

@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import shlex
-import sys
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
 import click
 
-from media.progress import Progress
 from pipeline.cli.output import emit_json
+from pipeline.cli.progress import progress_mode, progress_sink
 from pipeline.mux import MuxReport, SubtitleSpec, mux_subtitles, parse_default
 from subtitles.timing import parse_fps
-
-
-def _progress_printer(label: str = "muxing") -> Callable[[Progress, int | None], None]:
-    """Percent done on one stderr line, rewritten in place (only on a terminal)."""
-    last = [-1]
-
-    def show(block: Progress, duration_ms: int | None) -> None:
-        share = block.fraction(duration_ms)
-        if share is None:
-            return
-        percent = int(share * 100)
-        if percent != last[0]:
-            last[0] = percent
-            click.echo(f"\r{label}: {percent:3d}%", err=True, nl=block.done)
-
-    return show
 
 
 def format_report(report: MuxReport) -> str:
@@ -72,7 +54,9 @@ def format_report(report: MuxReport) -> str:
 @click.option(
     "--dry-run", is_flag=True, help="Read and check the inputs, print the ffmpeg command, write nothing."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Report as JSON on stdout; progress as JSON lines on stderr."
+)
 def command(
     film: Path,
     subs: tuple[str, ...],
@@ -111,23 +95,18 @@ def command(
       "duration_ms": int|null, "verified": bool, "dry_run": bool, "command": [str],
       "tracks": [{"source": str, "language": "rus", "bcp47": "ru", "title": str,
                   "default": bool, "forced": bool, "hearing_impaired": bool,
-                  "codec": str, "cues": int, "stream_index": int}]}
+                  "codec": str, "cues": int, "stream_index": int}]}; progress lines on stderr:
+      {"event": "progress", "stage": "muxing", "percent", "eta_s", ...}
 
     Exit codes: 0 written and verified, 1 a subtitle has no cues, 2 bad arguments or
     unreadable input, 4 ffmpeg failed or the output failed verification.
     """
     rate: Fraction | None = parse_fps(fps) if fps is not None else None
     specs = [SubtitleSpec.parse(s) for s in subs]
-    show_progress = not as_json and sys.stderr.isatty()
-    report = mux_subtitles(
-        film,
-        specs,
-        output,
-        fps=rate,
-        default=parse_default(default),
-        dry_run=dry_run,
-        on_progress=_progress_printer() if show_progress else None,
-    )
+    with progress_sink(progress_mode(as_json=as_json, dry_run=dry_run), "muxing") as sink:
+        report = mux_subtitles(
+            film, specs, output, fps=rate, default=parse_default(default), dry_run=dry_run, on_progress=sink
+        )
     if as_json:
         emit_json(report.to_json())
     else:

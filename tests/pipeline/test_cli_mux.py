@@ -215,16 +215,3 @@ def test_help_documents_languages(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_in_process(["mux", "--help"], capsys)
     assert code == 0
     assert "SUB:LANG" in out and "film.ru.srt" in out and "subpipe mux film.mp4" in out
-
-
-def test_progress_line(capsys: pytest.CaptureFixture[str]) -> None:
-    from media.progress import parse_progress
-    from pipeline.cli.mux import _progress_printer
-
-    show = _progress_printer()
-    lines = ["out_time_us=N/A", "progress=continue", "out_time_us=1000000", "progress=continue",
-             "out_time_us=1000000", "progress=continue", "out_time_us=2000000", "progress=end"]  # fmt: skip
-    for block in parse_progress(lines):
-        show(block, 2000)
-    err = capsys.readouterr().err
-    assert err == "\rmuxing:  50%\rmuxing: 100%\n"
