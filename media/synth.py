@@ -40,7 +40,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from media.escape import file_arg
+from media.escape import file_arg, filter_path
 from media.runner import ffmpeg
 from subtitles.atomic import atomic_path
 from subtitles.errors import InputError, OutputVerificationError, ToolError, UsageError
@@ -574,7 +574,7 @@ def make_speech_film(
             clock_size = max(6, height // 16)
             video_filter = [
                 "-vf",
-                f"drawtext=textfile={filter_escape(str(title_file))}:expansion=none:font=DejaVu Sans"
+                f"drawtext=textfile={filter_path(title_file)}:expansion=none:font=DejaVu Sans"
                 f":fontsize={title_size}:fontcolor=white:x=(w-text_w)/2:y=h*0.18,"
                 f"drawtext=text='%{{pts\\:hms}}':font=DejaVu Sans Mono:fontsize={clock_size}"
                 f":fontcolor=0xb0b0b0:x=w-text_w-{clock_size // 2}:y={clock_size // 2}",
@@ -598,19 +598,6 @@ def make_speech_film(
             )
             _verify(tmp, path, seconds, want_video=True)
     return path
-
-
-def filter_escape(value: str) -> str:
-    """Escape a filter option value for an ffmpeg filter graph (both levels).
-
-    First the option level (``\\``, ``'``, ``:``), then the graph level (``\\ ' [ ] , ;``),
-    as the filter-graph documentation describes: a path is parsed twice.
-    """
-    level1 = value.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
-    out = []
-    for ch in level1:
-        out.append("\\" + ch if ch in "\\'[],;" else ch)
-    return "".join(out)
 
 
 def _verify(tmp: Path, final: Path, seconds: float, *, want_video: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import tempfile
 import wave
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,19 @@ def test_speech_film_has_video_and_the_exact_audio(
     window = short_audio[16000:48000].astype(np.float64)
     assert lag_of(heard.astype(np.float64) / 32768.0, window) == 16000
     assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_title_file_in_a_temporary_folder_with_filter_characters(
+    tmp_path: Path, short_audio: npt.NDArray[np.float32], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The title's text file is named inside a ``drawtext`` graph: a temporary folder with
+    ``: , ; ' [ ]`` in its name must still be found (escaped by media/escape.py)."""
+    odd = tmp_path / "tmp: a,b;c'd [e]"
+    odd.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(odd))
+    out = make_speech_film(tmp_path / "film.mp4", audio=short_audio[:16000], size=(64, 36), title="T")
+    assert sorted(probe_streams(out)[1]) == ["audio", "video"]
+    assert list(odd.iterdir()) == []
 
 
 @pytest.mark.parametrize("suffix", [".m4a", ".opus", ".flac", ".wav"])
