@@ -208,13 +208,16 @@ def _span(event: pysubs2.SSAEvent) -> tuple[int, int]:
 
 
 def _overlaps(track: Track) -> int:
-    """Cues that start while an earlier one is still on screen."""
-    count, shown_until = 0, None
-    for cue in sorted((c for c in track.cues if c.plaintext.strip()), key=lambda c: (c.start, c.end)):
-        if shown_until is not None and cue.start < shown_until:
-            count += 1
-        shown_until = cue.end if shown_until is None else max(shown_until, cue.end)
-    return count
+    """Cues that start while an earlier one is still on screen (QC's one overlap test; in
+    MP4 every one counts, positioned or styled apart, since ``mov_text`` cuts each short)."""
+    import numpy as np
+
+    from subtitles.qc.view import overlaps
+
+    spans = sorted((c.start, c.end) for c in track.cues if c.plaintext.strip() and c.end > c.start)
+    times = np.array(spans, dtype=np.int64).reshape(-1, 2)
+    later, _ = overlaps(times[:, 0], times[:, 1])
+    return len(later)
 
 
 def _language_for(spec: SubtitleSpec, track: Track | None = None) -> Language | None:

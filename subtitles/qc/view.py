@@ -29,6 +29,25 @@ from subtitles.timing import frame_ms
 IntArray = npt.NDArray[np.int64]
 
 
+def overlaps(starts: IntArray, ends: IntArray) -> tuple[IntArray, IntArray]:
+    """Which cues start while an earlier one is still on screen, and which earlier one.
+
+    ``starts``/``ends`` are playable cues in start order. Returns positions in them: each
+    overlapping cue, and for each the latest-ending cue before it (the first such, as
+    argmax would say). Running maxima, no pair loop: a file of overlaps stays linear. The
+    one overlap test, for the ``timing.overlap`` rule and mux's MP4 warning alike.
+    """
+    if len(starts) < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    running = np.maximum.accumulate(ends)
+    later = np.flatnonzero(starts[1:] < running[:-1]) + 1
+    rises = np.ones(len(ends), dtype=bool)
+    rises[1:] = ends[1:] > running[:-1]
+    leader = np.maximum.accumulate(np.where(rises, np.arange(len(ends)), 0))
+    return later, leader[later - 1]
+
+
 class TrackView:
     """Read-only, lazily computed facts about one track under one profile."""
 

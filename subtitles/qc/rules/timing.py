@@ -9,7 +9,7 @@ import numpy as np
 
 from subtitles.qc.finding import Severity
 from subtitles.qc.registry import rule
-from subtitles.qc.view import Emit, TrackView
+from subtitles.qc.view import Emit, TrackView, overlaps
 from subtitles.timing import format_fps, format_ms
 
 _POSITIONED = re.compile(r"\\(?:an?\d|pos|move)")
@@ -35,17 +35,10 @@ def overlap(view: TrackView, out: Emit) -> None:
     if len(order) < 2:
         return
     starts, ends = view.starts[order], view.ends[order]
-    running = np.maximum.accumulate(ends)
-    later = np.flatnonzero(starts[1:] < running[:-1]) + 1
-    # the earlier cue still on screen: the latest-ending one before k (the first such, as
-    # argmax would say), tracked for every position at once: a file of overlaps stays linear
-    rises = np.ones(len(ends), dtype=bool)
-    rises[1:] = ends[1:] > running[:-1]
-    leader = np.maximum.accumulate(np.where(rises, np.arange(len(ends)), 0))
+    later, leaders = overlaps(starts, ends)
     ends_list = ends.tolist()
-    for k in later.tolist():
+    for k, prev_k in zip(later.tolist(), leaders.tolist(), strict=True):
         i = int(order[k])
-        prev_k = int(leader[k - 1])
         j = int(order[prev_k])
         if _positioned(view, i) != _positioned(view, j) or (
             view.texts.markup == "ass" and view.cues[i].style != view.cues[j].style
