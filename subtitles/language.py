@@ -208,13 +208,6 @@ def _three_letter(code: str) -> str:
         return (alias not in _BIBLIOGRAPHIC, not alias.startswith(code[0]), not spells, alias)
 
     return min(terminologic, key=rank)
-    matches = sorted(alias for alias, target in _alias_table().items() if target == code)
-    terminologic = [m for m in matches if m not in _TERMINOLOGIC]
-    if terminologic:
-        return terminologic[0]
-    if matches:
-        return _TERMINOLOGIC.get(matches[0], matches[0])
-    return code
 
 
 @functools.cache
