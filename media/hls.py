@@ -14,6 +14,11 @@ Traps this module exists to avoid, measured on ffmpeg 5.1 and 9.0:
   video and audio come out shifted by *different* amounts (80 ms apart at 25 fps): the
   picture lags the sound. Every output therefore gets ``-muxdelay 0 -muxpreload 0`` and
   the same ``-output_ts_offset`` (:data:`TS_OFFSET_S`): one shift for all.
+* The film's first *video frame* is time 0 (``-copyts -itsoffset``, ``media.render``), not
+  its container start: measured on ffmpeg 5.1, a film whose sound starts 0.5 s before its
+  picture was otherwise re-based to the sound, and the hls muxer's constant-frame-rate
+  output then repeated the first frame for 0.5 s, so every cue came 0.5 s early and the
+  video was 0.5 s longer than the film's.
 * WebVTT cues count from the film's first frame; TS segments do not. Players map them
   through ``X-TIMESTAMP-MAP=MPEGTS:<pts>,LOCAL:00:00:00.000`` in every WebVTT segment,
   and the ``<pts>`` is *measured*: the first frame's PTS in the written video segments,
@@ -139,13 +144,19 @@ def _pattern_path(folder: Path, name: str) -> str:
 
 
 def ladder_command(
-    film: Path, spec: LadderSpec, folder: Path, *, audio_stream: int | None = None
+    film: Path,
+    spec: LadderSpec,
+    folder: Path,
+    *,
+    audio_stream: int | None = None,
+    origin_ms: int | None = None,
 ) -> list[str]:
     """The ffmpeg arguments (after ``ffmpeg``) that encode and segment the whole ladder.
 
     One input, one decode: ``split`` into one ``scale`` + libx264 per rung; the audio is
     encoded once (AAC-LC) into its own rendition. The graph is compiled by
-    ``media.render.graph_args`` (the one ffmpeg-python module).
+    ``media.render.graph_args`` (the one ffmpeg-python module). ``origin_ms``: the film's
+    first video frame on its own clock, which becomes time 0 (then ``TS_OFFSET_S``).
     """
     hls_common: dict[str, Any] = {
         "f": "hls",
@@ -198,7 +209,7 @@ def ladder_command(
                 options={**audio_opts, **hls_common},
             )
         )
-    return graph_args(film, outputs, video="v")
+    return graph_args(film, outputs, video="v", origin_ms=origin_ms)
 
 
 # -- measuring what ffmpeg wrote -------------------------------------------------------------

@@ -28,6 +28,7 @@ from media import hls as H
 from media.hls_check import ExpectedHls, ExpectedSubtitles, check_master
 from media.probe import MediaInfo, StreamInfo, probe
 from media.progress import Progress, ProgressParser
+from media.render import picture_length_ms
 from media.runner import ffmpeg_streaming
 from media.verify import ShownCue
 from pipeline.mux import (
@@ -270,12 +271,14 @@ def hls(
     )  # fmt: skip
     audio_index = audio_stream.index if audio_stream is not None else None
     if options.dry_run:
-        command = H.ladder_command(film, spec, out_dir.absolute(), audio_stream=audio_index)
+        command = H.ladder_command(
+            film, spec, out_dir.absolute(), audio_stream=audio_index, origin_ms=info.video_start_ms
+        )
         return HlsReport(out_dir, out_dir / H.MASTER_NAME, film, spec.renditions, spec.audio, planned,
                          spec.segment_s, ffmpeg_argv(command), dry_run=True)  # fmt: skip
     work = _work_dir(out_dir)
     try:
-        command = H.ladder_command(film, spec, work, audio_stream=audio_index)
+        command = H.ladder_command(film, spec, work, audio_stream=audio_index, origin_ms=info.video_start_ms)
         parser = ProgressParser()
 
         def on_line(line: bytes) -> None:
@@ -387,14 +390,5 @@ def _finish(
 
 
 def _video_duration_ms(info: MediaInfo) -> int:
-    """The source's picture length: its video stream's, else the container's.
-
-    Matroska's ``DURATION`` tag is where the stream ends on the file's clock, not how long
-    it lasts, so there the first frame's time is taken off (measured: a 10 s film written
-    from 10 s reads 20 s).
-    """
-    video = next((s for s in info.video if s.default), info.video[0])
-    length = video.duration_ms or info.duration_ms or 0
-    if "matroska" in info.format_name:
-        length -= info.video_start_ms or 0
-    return length
+    """The source's picture length (``media.render.picture_length_ms``), 0 when unknown."""
+    return picture_length_ms(info) or 0

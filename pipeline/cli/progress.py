@@ -80,7 +80,7 @@ class EtaTracker:
             self.started = now
         fraction = block.fraction(total_ms)
         eta = None
-        if block.done:
+        if block.done or (fraction is not None and fraction >= 1):
             eta = 0.0
         elif fraction is not None and ETA_MIN_FRACTION <= fraction < 1:
             eta = (now - self.started) / fraction * (1 - fraction)
