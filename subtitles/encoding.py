@@ -73,7 +73,6 @@ _PENALTY_SYMBOL_RUN = 4.0
 _PENALTY_CONTROL = 20.0
 _PENALTY_CASE_FLIP = 5.0
 _PENALTY_MIXED_SCRIPT = 5.0
-_LETTER_RUN = re.compile(r"[^\W\d_]+")
 #: Words with at least one non-ASCII letter (pure ASCII words read the same in every candidate).
 _NON_ASCII_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f\W\d_][^\W\d_]*")
 #: Characters worth a look: everything but printable ASCII and ordinary whitespace.

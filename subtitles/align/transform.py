@@ -9,7 +9,6 @@ and is moved as a whole by that segment, so a cue straddling a split keeps its d
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -73,13 +72,3 @@ class TimingTransform:
         """``(at_ms, offset_ms)`` for every segment after the first: where it starts in
         source time and the offset it applies there (``new - old`` at that point)."""
         return [(s.start_ms, s.map(s.start_ms) - s.start_ms) for s in self.segments[1:]]
-
-    def with_bounds(self, boundaries: Sequence[int]) -> TimingTransform:
-        """Same pieces with new inner boundaries (len(boundaries) == len(segments) - 1)."""
-        segs = list(self.segments)
-        out = []
-        for i, seg in enumerate(segs):
-            start = seg.start_ms if i == 0 else boundaries[i - 1]
-            end = seg.end_ms if i == len(segs) - 1 else boundaries[i]
-            out.append(Segment(start, end, seg.scale, seg.offset_ms))
-        return TimingTransform(tuple(out), self.fps_change)

@@ -42,9 +42,6 @@ from subtitles.qc.text import HTML_TAG, visible
 from subtitles.qc.view import TrackView
 from subtitles.timing import format_ms, frames_to_ms, ms_to_frames
 
-#: Source formats that count frames, not milliseconds.
-FRAME_BASED = frozenset({"microdvd"})
-
 #: Formats whose one-line cues are rewritten in place when written back (spacing kept).
 LINE_FORMATS = frozenset({"microdvd", "mpl2", "tmp"})
 
