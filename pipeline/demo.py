@@ -20,7 +20,7 @@ Subtitle timing follows the Netflix rules of ``shared/qc-rules.md``: cues start 
 before the speech and end ~500 ms after it, on 25 fps frame boundaries, at least 13 frames
 apart (so no gap is a "bridge gap" of 3 frames to 0.5 s), 5/6 s to 7 s long, lines within
 39 (ru) or 42 (en, pl) characters, reading speed within 17 (ru, pl) or 20 (en)
-characters per second, checked while building. Running the demo (``pipeline.demo_run``)
+characters per second, checked while building. Running the demo (``pipeline.demo_stages.run_demo``)
 is separate from building its inputs.
 """
 

@@ -1,4 +1,4 @@
-"""The layering rules of DEVELOPERS.md, checked on the source itself.
+"""The layering rules of the README's Architecture section, checked on the source itself.
 
 - ``subtitles/`` is pure logic: it imports neither ``media`` nor ``pipeline`` nor ``subprocess``.
 - ``media/`` does not import ``pipeline``.
