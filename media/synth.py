@@ -127,12 +127,6 @@ def decode_pcm(path: Path, rate: int = 16000) -> FloatArray:
     return samples
 
 
-def clear_decode_cache() -> None:
-    """Forget every decoded clip (frees the memory ``decode_pcm`` holds)."""
-    with _cache_lock:
-        _cache.clear()
-
-
 # -- composing ----------------------------------------------------------------------------
 
 

@@ -29,14 +29,6 @@ OUT_NAME = "subpipe-out"
 
 
 @dataclass(frozen=True)
-class JobRequest:
-    """Where a job is (folder or spec) and where its outputs go."""
-
-    path: Path
-    out_dir: Path | None = None
-
-
-@dataclass(frozen=True)
 class Unplanned:
     """A job that could not be planned, and why."""
 

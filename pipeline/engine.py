@@ -34,7 +34,6 @@ import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pipeline.job import (
@@ -486,11 +485,3 @@ def _task_error(exc: BaseException | None, allowed: int) -> str:
     if exc is None:
         return "the job was cancelled"
     return f"internal error: {type(exc).__name__}: {exc}"
-
-
-def load_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data

@@ -26,7 +26,7 @@ import dataclasses
 import enum
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -735,12 +735,6 @@ def load_render_stages() -> list[str]:
         return []
     names: list[str] = module.register_all()
     return names
-
-
-def stage_order(selected: Sequence[str] | None = None) -> list[str]:
-    """Stage names in dependency order (registration order is one)."""
-    names = list(STAGES)
-    return [n for n in names if selected is None or n in selected]
 
 
 load_render_stages()  # the render stages whose modules exist (workers import only this module)

@@ -24,7 +24,6 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -345,16 +344,6 @@ def _as_dict(settings: Any) -> dict[str, Any]:
 @functools.lru_cache(maxsize=1024)
 def _as_dict_cached(settings: Any) -> dict[str, Any]:
     return _as_dict(settings)
-
-
-def resolve_paths(settings: Any, resolver: Callable[[str, str], Path]) -> dict[str, Path]:
-    """Each path field's value resolved by ``resolver(key, value)`` (the job folder's rules)."""
-    out: dict[str, Path] = {}
-    for name in path_fields(type(settings)):
-        value = getattr(settings, name)
-        if value is not None:
-            out[name] = resolver(name, value)
-    return out
 
 
 __all__ = [

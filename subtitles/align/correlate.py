@@ -70,13 +70,6 @@ class Correlation:
     def best(self) -> float:
         return float(self.scores.max())
 
-    def runner_up(self, exclude: int = PEAK_SHOULDER) -> float:
-        """Best score outside ``±exclude`` frames of the peak (the strongest rival)."""
-        i = int(np.argmax(self.scores))
-        mask = np.ones(self.scores.size, dtype=bool)
-        mask[max(0, i - exclude) : i + exclude + 1] = False
-        return float(self.scores[mask].max()) if mask.any() else 0.0
-
 
 Channels = tuple[FloatArray, ...]
 

@@ -30,7 +30,6 @@ class Context:
     film_duration_ms: int | None = None
     film_start_ms: int | None = None
     font_path: Path | None = None
-    font_requested: bool = False
     check_glyphs: bool = True
     #: The film's shot changes: the first frame of each new shot, counted from the film's first
     #: frame on ``fps`` (the film's exact rate). ``None``: not measured (no ``--film``).
@@ -70,10 +69,8 @@ class Context:
             if not font_path.is_file():
                 raise UsageError("font file not found", path=font_path)
             font_codepoints(font_path)
-            requested = True
         else:
             font_path = find_font()
-            requested = False
         return cls(
             fps=rate,
             fps_from_film=from_film,
@@ -81,7 +78,6 @@ class Context:
             film_duration_ms=film_duration_ms,
             film_start_ms=film_start_ms,
             font_path=font_path,
-            font_requested=requested,
             cut_frames=tuple(cut_frames) if cut_frames is not None else None,
             speech_spans=tuple(speech_spans) if speech_spans is not None else None,
         )

@@ -214,10 +214,6 @@ def _shipped(name: str) -> dict[str, Any] | None:
     return data
 
 
-def shipped_languages() -> list[str]:
-    return [code for code in ("en", "ru", "pl") if _shipped(code) is not None]
-
-
 def build_profile(
     language: Language | None,
     source: ProfileSource | None = None,
