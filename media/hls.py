@@ -250,19 +250,6 @@ def probe_segment_start(path: Path) -> SegmentProbe:
         return SegmentProbe(min(pts), bool(first_key), ctx.width or None, ctx.height or None)
 
 
-def probe_audio_start(path: Path) -> int | None:
-    """PTS (90 kHz) of the first audio packet of a TS segment, or ``None``."""
-    import av
-
-    with av.open(file_arg(path)) as container:
-        if not container.streams.audio:
-            return None
-        for packet in container.demux(container.streams.audio[0]):
-            if packet.pts is not None:
-                return int(packet.pts)
-    return None
-
-
 def avc_codec_string(path: Path) -> str | None:
     """``avc1.PPCCLL`` from the SPS in the first keyframe of a TS segment (RFC 6381).
 
