@@ -6,9 +6,10 @@ PySceneDetect's content detector (``scenedetect``, the library this field uses, 
 OpenCV's headless build for its colour conversion), fed by our own PyAV decode so the
 decode settings are ours: threaded decoding and frames scaled down by libswscale to
 ``ANALYSIS_WIDTH`` pixels as they are converted, which is what keeps a 1080p feature under
-real time on two cores. ffmpeg's ``scdet`` filter is the other candidate; it is kept
-behind ``detector="scdet"`` for the benchmark (``bench/shots.py``), which measured it
-missing cuts in dark scenes and firing on flashes.
+real time on two cores. (Skipping H.264's deblocking filter saves a quarter of the decode
+but made noisy night shots look like cuts on the benchmark: it stays on.) ffmpeg's
+``scdet`` filter is the other candidate; it is kept behind ``detector="scdet"`` for the
+benchmark (``bench/shots.py``), which measured it missing cuts in dark scenes and firing on flashes.
 
 A cut is the number of the first frame of the new shot, counted from the film's first
 frame (subtitle time 0), and its time is that frame's start on the film's exact
@@ -18,6 +19,7 @@ such grid and is refused (``FrameRateRequired``, exit 2) with the reason.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import re
@@ -55,7 +57,7 @@ FLASH_FRAMES = 4
 #: ffmpeg ``scdet`` threshold (its default).
 SCDET_THRESHOLD = 10.0
 #: Bumped when detection changes, so cached cuts from an older detector are not reused.
-VERSION = 1
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -182,30 +184,32 @@ class _FlashAwareCuts:
 
     A flash (lightning, a camera flash, a two-frame insert) crosses the threshold going in
     and again coming out, but the picture after it is the picture before it: a candidate
-    after which the frame before it comes back within ``FLASH_FRAMES`` frames is dropped,
-    with the candidates inside. What is left is merged to one cut per ``MIN_SHOT_FRAMES``.
+    after which one of the ``FLASH_FRAMES`` frames before it comes back within
+    ``FLASH_FRAMES`` frames is dropped, with the candidates inside (comparing with several
+    frames before it catches a flash whose first frame fades in under the threshold). What
+    is left is merged to one cut per ``MIN_SHOT_FRAMES``.
     """
 
     def __init__(self) -> None:
         self.candidates: list[int] = []
         self.flashes: set[int] = set()
-        self._open: list[tuple[int, Any]] = []  # (candidate, the frame before it)
-        self._previous: Any = None
+        self._open: list[tuple[int, list[Any]]] = []  # (candidate, the frames before it)
+        self._recent: collections.deque[Any] = collections.deque(maxlen=FLASH_FRAMES)
 
     def feed(self, n: int, image: Any, is_cut: bool) -> None:
         still_open = []
         for c, before in self._open:
             if n > c + FLASH_FRAMES:
                 continue
-            if not is_cut and _distance(before, image) < CONTENT_THRESHOLD:
+            if not is_cut and any(_distance(b, image) < CONTENT_THRESHOLD for b in before):
                 self.flashes.update(x for x in self.candidates if c <= x <= n)
                 continue
             still_open.append((c, before))
         self._open = still_open
-        if is_cut and self._previous is not None:
+        if is_cut and self._recent:
             self.candidates.append(n)
-            self._open.append((n, self._previous))
-        self._previous = image
+            self._open.append((n, list(self._recent)))
+        self._recent.append(image)
 
     def cuts(self) -> list[int]:
         out: list[int] = []
