@@ -37,6 +37,11 @@ def command(
     .vtt .ass .ssa .sub .mpl .tmp; .txt keeps an MPL2/TMPlayer/MicroDVD source's format),
     then validated; the exit code is 1 when error findings remain, else 0.
 
+    With --film, in- and out-times near the film's shot changes are moved as a timer would
+    (within 7 frames: in-times onto the cut, out-times 2 frames before it; 8-11 frames before a
+    cut: 12 frames before it), unless that breaks the 2-frame gap, the minimum duration or the
+    reading speed (then the finding stays, saying why); gaps are closed up to a cut, never across.
+
     --in-place copies the original to SUB.bak first (SUB.bak.1, .bak.2... when that
     exists: a backup is never replaced) and leaves a file that needs no change untouched.
 
@@ -46,6 +51,7 @@ def command(
       subpipe fix film.pl.srt --in-place --fps 25      # keeps film.pl.srt.bak
       subpipe fix film.pl.txt -o film.pl.ass --fps 25  # MPL2 in, ASS out
       subpipe fix film.en.vtt --dry-run --json
+      subpipe fix film.ru.srt --film film.mp4 -o film.ru.fixed.srt   # snap to the shot changes
     """
     options = build_options(**qc)  # type: ignore[arg-type]
     report = fix_file(sub, output=output, in_place=in_place, dry_run=dry_run, options=options)

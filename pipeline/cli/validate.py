@@ -38,7 +38,9 @@ def command(
 ) -> None:
     """Check subtitle files before they are burned in or published.
 
-    Every finding has a rule id, a severity and a location (file:line, cue, time).
+    Every finding has a rule id, a severity and a location (file:line, cue, time). With
+    --film, the cues are also checked against the film's shot changes and speech (shot.*,
+    speech.*: the film is decoded once, then its cuts and speech come from a cache).
     Exit code 0: no errors; 1: at least one error finding; 2: a file could not be
     read at all (the other files are still checked and reported).
 
