@@ -32,6 +32,7 @@ from typing import Any, Literal
 import pysubs2
 
 from subtitles.errors import UsageError
+from subtitles.formats import get_format
 from subtitles.model import Cue, Track
 
 #: EBU R 95 title-safe area: no text within 5 % of any edge of the frame.
@@ -247,9 +248,11 @@ def plain_script(
     """A complete ASS script for ``track`` drawn in ``style`` on a ``size`` frame.
 
     The cues keep their inline markup (``{\\i1}``, ``{\\an8}`` from SRT/WebVTT); with
-    ``simplify`` (a style forced on an ASS upload) only basic markup survives."""
+    ``simplify`` (a style forced on an ASS upload) only basic markup survives. Written by
+    the ASS plug-in, as every SubStation file is: a SubRip ``<font>`` keeps its colour, a
+    WebVTT cue placed at the top (``line:0``) is drawn at the top."""
     width, height = size
-    out = pysubs2.SSAFile()
+    out = Track(language=track.language, source_format=track.source_format)
     out.info.update(
         {
             "Title": f"subpipe burn-in ({style.name})",
@@ -265,9 +268,19 @@ def plain_script(
     for cue in drawable_cues(track):
         event = cue.copy()
         event.style = "Default"
-        event.text = simplify_markup(cue.text) if simplify else cue.text
+        if simplify:
+            event.text = simplify_markup(cue.text)
         out.events.append(event)
-    return out.to_string("ass")
+    return _libass_text(out)
+
+
+def _libass_text(track: Track) -> str:
+    """``track`` as an ASS script for libass, through the ASS plug-in's writer. Times before
+    zero start at zero: the writer keeps their sign (a file keeps what it was given), but
+    libass reads ``-0:00:02.00`` as two seconds *after* zero."""
+    for event in track.events:
+        event.start, event.end = max(0, event.start), max(0, event.end)
+    return get_format("ass").write(track)
 
 
 def drawable_cues(track: Track) -> list[Cue]:
@@ -363,7 +376,7 @@ def upload_script(track: Track, window: Window) -> tuple[str, list[int]]:
                     outside.append(number)
                     break
             event.text = text
-    return copy.to_string("ass"), outside
+    return _libass_text(copy), outside
 
 
 # -- line length in a narrower frame ------------------------------------------------------------

@@ -13,6 +13,7 @@ spec can build the same object, and ``burn(options)`` returns a ``BurnResult``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shlex
@@ -55,9 +56,10 @@ from media.render_style import (
     upload_script,
 )
 from pipeline.ingest import FilmRate, ingest
-from pipeline.mux import SubtitleSpec
+from pipeline.mux import SubtitleSpec, refuse_cues_after_the_film
 from subtitles.atomic import refuse_overwrite_of_inputs, temp_dir
 from subtitles.errors import ContentError, InputError, LanguageError, ToolError, UsageError
+from subtitles.formats.markup import cue_ass
 from subtitles.language import Language, language_from_filename
 from subtitles.model import Track
 from subtitles.qc.glyphs import font_codepoints, missing_characters
@@ -338,7 +340,7 @@ def sample_points(
             style = upload.track.styles.get(cue.style)
             default_alignment = int(style.alignment) if style is not None else 2
         overlapping = [c for c in cues if c.start <= mid < c.end]
-        regions = {cue_region(c.text, default_alignment) for c in overlapping}
+        regions = {cue_region(cue_ass(c), default_alignment) for c in overlapping}  # as drawn
         region = regions.pop() if len(regions) == 1 else "any"
         if upload.own_styles and "\\p" in cue.text:
             continue  # a drawing, not text
@@ -347,8 +349,9 @@ def sample_points(
     gaps = []
     shown_until = 0
     for cue in cues:
-        if cue.start - shown_until >= 5 * frame_ms:
-            gaps.append((shown_until, cue.start))
+        start = min(cue.start, duration_ms - 2 * frame_ms)  # a gap up to a cue past the end stops there
+        if start - shown_until >= 5 * frame_ms:
+            gaps.append((shown_until, start))
         shown_until = max(shown_until, cue.end)
     if duration_ms - shown_until >= 6 * frame_ms:
         gaps.append((shown_until, duration_ms - 2 * frame_ms))
@@ -450,6 +453,8 @@ def burn(
     check_glyphs(uploads, font)
     geometries = _geometries(options, info, warnings)
     duration_ms = picture_length_ms(info) or 0
+    for upload in uploads:  # never drawn, and past what libass's scripts can hold
+        refuse_cues_after_the_film(upload.track, duration_ms or None)
     frame_ms = round(1000 / info.frame_rate) if info.frame_rate else 40
     audio: Literal["copy", "aac", "none"] = "none"
     if info.audio:
@@ -521,6 +526,7 @@ def burn(
             elapsed_s=time.monotonic() - started,
         )  # fmt: skip
 
+    created = not options.out_dir.exists()  # removed again if the run ends with nothing in it
     try:
         options.out_dir.mkdir(parents=True, exist_ok=True)
         work = temp_dir(options.out_dir / "burn")  # named for its run: removed by a later one if killed
@@ -555,6 +561,9 @@ def burn(
         )  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                options.out_dir.rmdir()  # only when empty: a failed or interrupted run
     for glyph in run.libass.missing_glyphs:
         warnings.append(f"libass fell back to another font for {glyph!r} U+{ord(glyph):04X}")
     checks = {c.output: c for c in run.checks}

@@ -259,3 +259,23 @@ def test_cp1251_upload_is_burned_as_text(film: Path, tmp_path: Path) -> None:
     assert not result.libass.invalid_utf8
     g = plan_geometry(SIZE, 180, None)
     assert all(c["bottom"] > 30 for c in changed(film, result.outputs[0].path, g, CUE_TIMES))
+
+
+def test_webvtt_top_cue_drawn_at_the_top_and_a_cue_from_before_zero_from_the_start(
+    film: Path, tmp_path: Path
+) -> None:
+    """The script libass draws comes from the ASS plug-in's writer: a WebVTT ``line:0`` cue
+    is drawn in the top half (and the stage's own check looks there), a cue that starts
+    before zero is on screen from the first frame (libass would read ``-0:00:01.00`` as
+    one second *after* zero)."""
+    vtt = tmp_path / "film.en.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:01.800 --> 00:00:02.600 line:0\nAt the top\n", encoding="utf-8")
+    srt = write_srt(tmp_path / "film.ru.srt", [(-1000, 1200, "С самого начала")])
+    result = run_burn(film, [vtt, srt], tmp_path / "out", proof=False)
+    assert result.verified
+    g = plan_geometry(SIZE, 180, None)
+    by_name = {o.path.name: o.path for o in result.outputs}
+    top = changed(film, by_name["film.en.180p.mp4"], g, (2200,))
+    assert top[0]["top"] > 30 and top[0]["bottom"] == 0, top
+    early = changed(film, by_name["film.ru.180p.mp4"], g, (200, 700))
+    assert all(c["bottom"] > 30 for c in early), early

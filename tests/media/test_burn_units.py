@@ -114,6 +114,21 @@ def test_generated_script_is_in_output_pixels(tmp_path: Path) -> None:
     assert subs.events[0].text.startswith("{\\an8}") and "{\\i1}" in subs.events[1].text
 
 
+def test_generated_script_is_written_by_the_ass_plug_in(tmp_path: Path) -> None:
+    """SubRip ``<font color>`` keeps its colour, a WebVTT top cue its place, and a cue from
+    before zero starts at zero (the plug-in keeps a sign that libass would drop)."""
+    srt = _track(
+        tmp_path,
+        '1\n-00:00:01,000 --> 00:00:02,000\n<font color="#ff0000">Красный</font>\n',
+    )
+    events = pysubs2.SSAFile.from_string(plain_script(srt, load_style("default"), (320, 180), "X")).events
+    assert [(e.start, e.end, e.text) for e in events] == [(0, 2000, "{\\c&H0000FF&}Красный{\\c}")]
+    assert "-0:00" not in plain_script(srt, load_style("default"), (320, 180), "X")
+    vtt = _track(tmp_path, "WEBVTT\n\n00:00:01.000 --> 00:00:02.000 line:0\nTop\n", "film.en.vtt")
+    top = pysubs2.SSAFile.from_string(plain_script(vtt, load_style("default"), (320, 180), "X"))
+    assert top.events[0].text == "{\\an8}Top"
+
+
 def test_forced_style_keeps_only_basic_markup() -> None:
     assert simplify_markup("{\\an8\\fnArial\\c&H0000FF&\\i1}Hi{\\i0\\pos(10,10)}") == "{\\an8\\i1}Hi{\\i0}"
     assert simplify_markup("{\\blur3}plain") == "plain"
