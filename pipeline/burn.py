@@ -56,7 +56,7 @@ from media.render_style import (
     upload_script,
 )
 from pipeline.ingest import FilmRate, ingest
-from pipeline.mux import SubtitleSpec, refuse_cues_after_the_film
+from pipeline.mux import SubtitleSpec, refuse_cues_after_the_film, refuse_non_file
 from subtitles.atomic import refuse_overwrite_of_inputs, temp_dir
 from subtitles.errors import ContentError, InputError, LanguageError, ToolError, UsageError
 from subtitles.formats.markup import cue_ass
@@ -193,8 +193,7 @@ class _Upload:
 def _load_uploads(options: BurnOptions, film_rate: FilmRate) -> list[_Upload]:
     uploads = []
     for spec in options.subtitles:
-        if not spec.path.is_file():
-            raise InputError("subtitle file not found", path=spec.path)
+        refuse_non_file(spec.path)
         language = spec.language or language_from_filename(spec.path)
         track = ingest(spec.path, language=language, fps=options.fps, film=film_rate)
         language = language or track.language

@@ -50,6 +50,7 @@ from subtitles.language import (
     language_from_filename,
 )
 from subtitles.model import Track
+from subtitles.timing import format_ms
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,35 @@ def _prepare(track: Track, container: Container, folder: Path, n: int) -> tuple[
     return out, len(visible), end
 
 
+def refuse_non_file(path: Path) -> None:
+    """``InputError`` unless ``path`` is a regular file, saying what it is instead (before
+    any work starts; ``subtitles.load`` says the same when it reads the file)."""
+    if path.is_file():
+        return
+    if path.is_symlink() and not path.exists():
+        raise InputError("a symlink that leads nowhere (a loop, or a missing target)", path=path)
+    if path.is_dir():
+        raise InputError("is a folder, not a subtitle file", path=path)
+    raise InputError("not a regular file" if path.exists() else "subtitle file not found", path=path)
+
+
+def refuse_cues_after_the_film(track: Track, length_ms: int | None) -> None:
+    """``InputError`` naming the file and line of the first cue that starts after the film
+    ends: no player shows it, and a container track reaching it stretches the output to its
+    time (a cue typed at 50 hours made a 3-second film a 50-hour MKV)."""
+    if length_ms is None:
+        return
+    for number, cue in enumerate(track.cues, 1):
+        if cue.start >= length_ms and cue.plaintext.strip():
+            raise InputError(
+                f"cue {number} starts at {format_ms(cue.start)}, after the film ends "
+                f"({format_ms(length_ms)}): it would never be shown; fix the time (a typo in the hours?) "
+                "or align the file to this film",
+                path=track.source,
+                line=cue.source_line,
+            )
+
+
 def _span(event: pysubs2.SSAEvent) -> tuple[int, int]:
     return event.start, event.end
 
@@ -241,8 +271,7 @@ def load_tracks(
     if not specs:
         raise UsageError("give at least one subtitle file")
     for spec in specs:
-        if not spec.path.is_file():
-            raise InputError("subtitle file not found", path=spec.path)
+        refuse_non_file(spec.path)
     loaded: list[LoadedTrack] = []
     for spec in specs:
         track = ingest(spec.path, language=_language_for(spec), fps=fps, film=film)
@@ -333,12 +362,13 @@ def mux_subtitles(
     container = container_for(output)
     refuse_overwrite_of_inputs(output, [film, *(s.path for s in specs)])
     for spec in specs:
-        if not spec.path.is_file():
-            raise InputError("subtitle file not found", path=spec.path)
+        refuse_non_file(spec.path)
     info = probe(film)
     if not info.video:
         raise InputError("has no video stream to add subtitles to", path=film)
     tracks = load_tracks(specs, film=film, fps=fps)
+    for item in tracks:
+        refuse_cues_after_the_film(item.track, info.duration_ms)
     chosen = choose_default(tracks, default)
     if container == "mp4":
         for item in tracks:
