@@ -35,9 +35,9 @@ from media import hls as H
 from media.ffmpeg import find_ffmpeg
 from media.probe import probe
 from media.runner import ffmpeg
-from media.testmedia import make_film, write_srt
 from pipeline.hls import HlsOptions, hls
 from pipeline.mux import SubtitleSpec, mux_subtitles
+from tests.mediagen import make_film, write_srt
 
 OUT = Path(__file__).resolve().parent / "out" / "package"
 TEXTS = {

@@ -1,4 +1,4 @@
-"""Synthetic test films: recorded speech clips placed at known times over a chosen bed.
+"""Synthetic speech films: recorded speech clips placed at known times over a chosen bed.
 
 Alignment, speech detection and the demo all need films whose speech timing is known to
 the sample. This module builds them from short clips (the espeak-ng clips in
@@ -17,6 +17,9 @@ Design choices, and why:
   and its position), in two passes: one measures the bed power over the speech regions,
   one mixes it at the right gain. Memory is therefore the output array plus one block:
   a 60-minute film at 16 kHz is a 230 MB float32 array (``rate=8000`` halves it).
+* It is part of the installed package, not a test helper: ``subpipe demo`` (an installed
+  command, ``pipeline/demo.py``) builds its demo film with it. Tests and ``bench/align``
+  use it as well; generators only tests need are in ``tests/mediagen.py``.
 * Everything is deterministic given ``seed``: the same call gives the same samples.
 * Audio reaches ffmpeg as a temporary 16-bit WAV, never through a shell; every
   ffmpeg call goes through ``media.runner``; every output is written atomically.

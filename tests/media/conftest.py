@@ -1,6 +1,6 @@
 """Session-cached test films for the media tests (generated once, a few KB each).
 
-Other engineers' tests should call ``media.testmedia`` directly rather than import these
+Other engineers' tests should call ``tests.mediagen`` directly rather than import these
 fixtures, so test packages stay independent.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from media.testmedia import make_film, write_srt
+from tests.mediagen import make_film, write_srt
 
 
 @pytest.fixture(scope="session")

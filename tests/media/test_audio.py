@@ -11,9 +11,9 @@ import pytest
 from media.audio import SAMPLE_RATE, choose_audio, stream_pcm
 from media.probe import MediaInfo, StreamInfo, probe
 from media.runner import ffmpeg
-from media.testmedia import make_bursts_wav, make_film
 from subtitles.errors import InputError
 from subtitles.language import Language
+from tests.mediagen import make_bursts_wav, make_film
 
 
 def _info(*streams: StreamInfo) -> MediaInfo:

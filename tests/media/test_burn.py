@@ -19,11 +19,11 @@ import pytest
 from media.burn import CropOffset, Geometry, plan_geometry
 from media.frames import FilterStep, grab_frames
 from media.probe import probe
-from media.testmedia import make_film, write_srt
 from pipeline.burn import BurnOptions, BurnResult, burn
 from pipeline.mux import SubtitleSpec
 from subtitles.errors import ContentError
 from subtitles.qc.glyphs import find_font
+from tests.mediagen import make_film, write_srt
 
 pytestmark = pytest.mark.media
 

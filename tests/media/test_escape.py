@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from media.escape import escape_graph, escape_option_value, filter_args, filter_path, filter_spec
 from media.ffmpeg import find_ffmpeg
 from media.runner import ffmpeg
-from media.testmedia import write_srt
 from subtitles.errors import ToolError
+from tests.mediagen import write_srt
 
 NASTY = "it's [a]:b,c;d\\e f"
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")

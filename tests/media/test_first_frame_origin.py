@@ -22,11 +22,11 @@ from media.frames import FilterStep, grab_frames
 from media.hls import TS_HZ, probe_segment_start
 from media.probe import probe
 from media.runner import ffmpeg
-from media.testmedia import make_film, write_srt
 from pipeline.burn import BurnOptions, burn
 from pipeline.hls import HlsOptions, hls
 from pipeline.mux import SubtitleSpec
 from subtitles.qc.glyphs import find_font
+from tests.mediagen import make_film, write_srt
 
 pytestmark = pytest.mark.media
 

@@ -12,11 +12,11 @@ import pytest
 
 from media import hls as H
 from media.hls_check import ExpectedHls, ExpectedSubtitles, check_master
-from media.testmedia import make_film, write_srt
 from pipeline.hls import HlsOptions, HlsReport, hls
 from pipeline.mux import SubtitleSpec
 from subtitles.language import Language
 from subtitles.model import Cue, Track
+from tests.mediagen import make_film, write_srt
 
 
 def test_ladder_keeps_only_heights_at_or_below_the_source_with_even_sizes() -> None:

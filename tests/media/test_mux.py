@@ -11,11 +11,11 @@ from media.mux import SubtitleStream, container_for, expectation_for, mux, mux_c
 from media.probe import probe
 from media.progress import Progress
 from media.runner import ffmpeg
-from media.testmedia import make_film, write_srt
 from media.verify import Expectation
 from subtitles.atomic import MARKER
 from subtitles.errors import InputError, OutputVerificationError, ToolError, UsageError
 from subtitles.language import Language
+from tests.mediagen import make_film, write_srt
 
 pytestmark = pytest.mark.media
 
@@ -210,7 +210,7 @@ def test_output_must_not_be_an_input(film_mp4: Path, tri_subs: dict[str, Path]) 
 
 
 def test_refuses_film_without_video(tmp_path: Path, tri_subs: dict[str, Path]) -> None:
-    from media.testmedia import make_audio
+    from tests.mediagen import make_audio
 
     audio = make_audio(tmp_path / "a.m4a", duration_s=1)
     with pytest.raises(InputError, match="no video"):

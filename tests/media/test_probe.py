@@ -22,8 +22,8 @@ from media.probe import (
     probe,
     probe_pyav,
 )
-from media.testmedia import make_audio, make_film
 from subtitles.errors import FrameRateRequired, InputError
+from tests.mediagen import make_audio, make_film
 
 pytestmark = pytest.mark.media
 

@@ -156,12 +156,21 @@ def test_messages_show_names_without_the_file_prefix() -> None:
     assert tail.splitlines()[-1] == "/films/concat:a.mp4: Invalid data found when processing input"
 
 
+#: Test-media generators live in the tests tree but start ffmpeg like the package does.
+GENERATORS = ("tests/mediagen.py",)
+
+
 def _py_modules() -> list[Path]:
     return sorted(
-        p
-        for package in ("subtitles", "media", "pipeline")
-        for p in (REPO / package).rglob("*.py")
-        if not {"out", "site-packages", ".venv"} & set(p.parts)
+        [
+            *(
+                p
+                for package in ("subtitles", "media", "pipeline")
+                for p in (REPO / package).rglob("*.py")
+                if not {"out", "site-packages", ".venv"} & set(p.parts)
+            ),
+            *(REPO / g for g in GENERATORS),
+        ]
     )
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from media.probe import MediaInfo, StreamInfo
-from media.testmedia import make_film
 from media.verify import Expectation, ExpectedSubtitle, compare, count_subtitle_packets, verify_output
 from subtitles.errors import OutputVerificationError
+from tests.mediagen import make_film
 
 
 def _info(*subs: StreamInfo, duration: int | None = 2000) -> MediaInfo:

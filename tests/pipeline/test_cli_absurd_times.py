@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from media.testmedia import make_film
 from subtitles.load import load_track
+from tests.mediagen import make_film
 from tests.pipeline.jobmedia import speech_film, srt_for, timeline
 
 ABSURD_SRT = (

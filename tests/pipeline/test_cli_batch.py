@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from media.probe import probe
-from media.testmedia import make_film
+from tests.mediagen import make_film
 from tests.pipeline.jobmedia import job_folder, speech_film, srt_for
 
 pytestmark = pytest.mark.media

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from media.ffmpeg import find_ffmpeg
-from media.testmedia import make_film, write_srt
 from subtitles.qc.glyphs import find_font
+from tests.mediagen import make_film, write_srt
 from tests.pipeline.helpers import subpipe
 
 pytestmark = pytest.mark.media

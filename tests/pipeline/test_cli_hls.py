@@ -13,10 +13,10 @@ import m3u8
 import pytest
 
 from media.hls import probe_segment_start
-from media.testmedia import make_film, write_srt
 from pipeline.cli.main import EXIT_INPUT, EXIT_TOOL
 from subtitles.atomic import MARKER
 from subtitles.formats.vtt import WebVTT
+from tests.mediagen import make_film, write_srt
 from tests.pipeline.helpers import run_in_process
 
 pytestmark = [pytest.mark.media, pytest.mark.usefixtures("restore_cli_logging")]

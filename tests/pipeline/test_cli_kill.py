@@ -22,8 +22,8 @@ import pytest
 
 from media.ffmpeg import find_ffmpeg
 from media.probe import probe
-from media.testmedia import make_film, write_srt
 from subtitles.atomic import MARKER
+from tests.mediagen import make_film, write_srt
 from tests.process_helpers import children, ended, wait_until
 
 pytestmark = [

@@ -9,12 +9,12 @@ import av
 import pytest
 
 from media.probe import probe
-from media.testmedia import make_film, write_srt
 from pipeline.cli.main import EXIT_CONTENT, EXIT_INPUT
 from pipeline.mux import SubtitleSpec, _prepare, mux_subtitles
 from subtitles.errors import InputError, LanguageError
 from subtitles.language import Language
 from subtitles.model import Cue, Track
+from tests.mediagen import make_film, write_srt
 from tests.pipeline.helpers import run_in_process
 
 pytestmark = [pytest.mark.media, pytest.mark.usefixtures("restore_cli_logging")]

@@ -10,10 +10,10 @@ import av
 import pytest
 
 from media.probe import probe
-from media.testmedia import make_film, write_srt
 from media.verify import read_stream_cues, verify_cues
 from pipeline.cli.main import EXIT_INPUT
 from subtitles.errors import OutputVerificationError
+from tests.mediagen import make_film, write_srt
 from tests.pipeline.helpers import run_in_process
 
 pytestmark = [pytest.mark.media, pytest.mark.usefixtures("restore_cli_logging")]

@@ -18,8 +18,8 @@ import pytest
 
 from media.probe import probe
 from media.synth import Placement, compose, make_speech_film
-from media.testmedia import make_film, write_srt
 from subtitles.load import load_track
+from tests.mediagen import make_film, write_srt
 from tests.pipeline.helpers import run_in_process
 
 pytestmark = [pytest.mark.media, pytest.mark.usefixtures("restore_cli_logging")]

@@ -10,8 +10,8 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no stubs in 
 import pytest
 
 from media.probe import MEDIA_INFO_SCHEMA
-from media.testmedia import make_film
 from pipeline.cli.main import EXIT_INPUT
+from tests.mediagen import make_film
 from tests.pipeline.helpers import run_in_process
 
 pytestmark = [pytest.mark.media, pytest.mark.usefixtures("restore_cli_logging")]

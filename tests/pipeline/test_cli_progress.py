@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from media.progress import Progress, parse_progress
-from media.testmedia import make_film, write_srt
 from pipeline.cli.progress import format_eta, progress_mode, progress_sink
 from subtitles.qc.glyphs import find_font
+from tests.mediagen import make_film, write_srt
 from tests.pipeline.helpers import run_in_process
 
 pytestmark = pytest.mark.usefixtures("restore_cli_logging")

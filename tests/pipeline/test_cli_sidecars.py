@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from media.testmedia import write_srt
 from pipeline.cli.main import EXIT_INPUT
 from pipeline.mux import SubtitleSpec
 from pipeline.sidecars import SidecarOptions, facebook_locale, sidecars, upload_stem
 from subtitles.language import Language
 from subtitles.load import load_track
+from tests.mediagen import write_srt
 from tests.pipeline.helpers import run_in_process
 
 pytestmark = pytest.mark.usefixtures("restore_cli_logging")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from media.testmedia import make_film, write_srt
 from pipeline.cli.main import EXIT_INPUT
+from tests.mediagen import make_film, write_srt
 from tests.pipeline.helpers import run_in_process
 
 pytestmark = [pytest.mark.media, pytest.mark.usefixtures("restore_cli_logging")]

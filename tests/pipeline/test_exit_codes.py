@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from media.testmedia import make_film, write_srt
+from tests.mediagen import make_film, write_srt
 
 pytestmark = pytest.mark.media
 

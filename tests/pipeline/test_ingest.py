@@ -9,10 +9,10 @@ from unittest import mock
 import pytest
 
 from media.probe import MediaInfo
-from media.testmedia import make_film
 from pipeline import ingest as ingest_module
 from pipeline.ingest import FilmRate, ingest, ingest_each, ingest_many
 from subtitles.errors import FrameRateRequired, InputError
+from tests.mediagen import make_film
 
 NTSC = Fraction(24000, 1001)
 

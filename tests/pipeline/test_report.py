@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from media.testmedia import write_srt
 from pipeline.report import (
     INDEX_NAME,
     REPORT_NAME,
@@ -37,6 +36,7 @@ from pipeline.report.model import (
 from subtitles.language import Language
 from subtitles.load import load_track
 from subtitles.qc import build_profile
+from tests.mediagen import write_srt
 
 
 def _x_extents(collection: Any) -> list[tuple[float, float]]:

@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from media.testmedia import make_film, write_srt
 from pipeline.hls import HlsOptions, hls
 from pipeline.mux import SubtitleSpec
+from tests.mediagen import make_film, write_srt
 
 WEB = Path(__file__).resolve().parent
 HLS_JS = WEB / "node_modules" / "hls.js" / "dist" / "hls.min.js"

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from media.probe import probe
-from media.testmedia import make_bursts_wav, make_film, make_tone_wav, write_srt
 from subtitles.errors import UsageError
+from tests.mediagen import make_bursts_wav, make_film, make_tone_wav, write_srt
 
 pytestmark = pytest.mark.media
 

@@ -7,9 +7,14 @@ preset) and a sine tone or silence. A few seconds of such a film costs well unde
 second on one core; cache it per test session (``tmp_path_factory``) when several tests
 read the same one.
 
+They live in the tests tree, not in the installed ``media`` package: nothing subpipe does for
+a user needs them (``media/synth.py``, which builds the demo film, stays there). Benchmarks
+import them too (``bench/`` scripts put the repository root on ``sys.path``). They start
+ffmpeg only through ``media.runner``, as the package does (``test_only_the_runner_starts_processes``).
+
 The helpers are plain functions usable from any test or benchmark::
 
-    from media.testmedia import make_film, make_tone_wav, make_bursts_wav
+    from tests.mediagen import make_film, make_tone_wav, make_bursts_wav
 
     film = make_film(tmp_path / "film.mp4", duration_s=3, fps=Fraction(24000, 1001))
     wav = make_bursts_wav(tmp_path / "speechlike.wav", [(500, 1500), (2500, 2900)], duration_s=4)
