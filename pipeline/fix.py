@@ -126,24 +126,32 @@ def fix_file(
         )
     profile = build_profile(effective_language(track), ProfileSource.read(options.profile), options.overrides)
     rate = _output_rate(track, fmt, context, options)
-    result = fix_track(track, profile, context, target_format=fmt, rate=rate)
+    language, frame_rate, cues_before = track.language, track.frame_rate, len(track.cues)
+    source_lines = [c.source_line for c in track.cues] if dry_run else []
+    result = fix_track(track, profile, context, target_format=fmt, rate=rate, copy=False)
     text = render_fixed(result)
+    changes = result.changes
+    # What was written is read back below: the source's cues and the fixed copy are let go
+    # first, so a long file is not held three times over.
+    del result, track
     data = text.encode("utf-8")
     shown = target or path
     fixed = load_bytes(
         data,
         name=str(shown),
-        language=track.language,
-        fps=rate or track.frame_rate,
+        language=language,
+        fps=rate or frame_rate,
         format_=fmt,
         encoding="utf-8",
         source=shown,
     )
-    if len(fixed.cues) != len(track.cues):  # the promise: never drop a cue
-        raise RuntimeError(f"fix changed the number of cues ({len(track.cues)} → {len(fixed.cues)}): a bug")
+    cues_after = len(fixed.cues)
+    if cues_after != cues_before:  # the promise: never drop a cue
+        raise RuntimeError(f"fix changed the number of cues ({cues_before} → {cues_after}): a bug")
     remaining = validate_track(fixed, profile, context)
     if dry_run:
-        remaining = _cite_source(remaining, fixed, track)
+        remaining = _cite_source(remaining, fixed, path, source_lines)
+    del fixed
     backup: Path | None = None
     written = False
     if not dry_run and target is not None:
@@ -161,24 +169,27 @@ def fix_file(
         output=target,
         written=written,
         backup=backup,
-        changes=result.changes,
+        changes=changes,
         remaining=remaining,
-        cues_before=len(track.cues),
-        cues_after=len(fixed.cues),
+        cues_before=cues_before,
+        cues_after=cues_after,
     )
 
 
-def _cite_source(findings: list[Finding], fixed: Track, source: Track) -> list[Finding]:
+def _cite_source(
+    findings: list[Finding], fixed: Track, source: Path, source_lines: list[int | None]
+) -> list[Finding]:
     """A dry run writes nothing: cite what remains at the source file's lines (the same
-    cue, the same line within it) so the list points into a file that exists."""
-    path = str(source.source) if source.source is not None else None
-    fixed_cues, source_cues = fixed.cues, source.cues  # built once: ``cues`` makes a new list
+    cue, the same line within it) so the list points into a file that exists.
+    ``source_lines``: where each cue starts in the source."""
+    path = str(source)
+    fixed_cues = fixed.cues  # built once: ``cues`` makes a new list
     out = []
     for f in findings:
         line = f.line
         if f.cue is not None and line is not None:
             new_at = fixed_cues[f.cue - 1].source_line
-            old_at = source_cues[f.cue - 1].source_line
+            old_at = source_lines[f.cue - 1]
             if new_at is not None and old_at is not None:
                 line = old_at + (line - new_at)
         out.append(dataclasses.replace(f, path=path, line=line))

@@ -176,16 +176,21 @@ def fix_track(
     *,
     target_format: str | None = None,
     rate: Fraction | None = None,
+    copy: bool = True,
 ) -> FixResult:
     """Apply every safe fix to a copy of ``track``, for writing as ``target_format``
-    (the source format unless told; ``rate`` is the frame rate for MicroDVD output)."""
+    (the source format unless told; ``rate`` is the frame rate for MicroDVD output).
+
+    ``copy=False`` fixes ``track`` itself: for a caller that is done with the original
+    (``subpipe fix`` writes the result and reads it back), one set of cues, not two."""
     ctx = context or Context.build()
     view = TrackView(track, profile, ctx)
     texts = view.texts
     source_format = track.source_format or "srt"
     target = get_format(target_format).id if target_format else source_format
     res = Resolution.of(target, rate or track.frame_rate)
-    fixed = track.copy_track()
+    source_times = [(c.start, c.end) for c in track.cues]
+    fixed = track.copy_track() if copy else track
     cues = fixed.cues
     raw = list(texts.raw)
     changes: list[Change] = file_changes(track, target)
@@ -283,7 +288,7 @@ def fix_track(
         target,
         res,
         list(texts.raw),
-        [(c.start, c.end) for c in track.cues],
+        source_times,
     )
 
 
