@@ -1,8 +1,13 @@
-"""Looking at processes from a test: children of a pid, whether a pid has ended (Linux /proc)."""
+"""Looking at processes from a test: children of a pid, whether a pid has ended, which
+processes name a path (Linux /proc); interrupting a CLI run while ffmpeg encodes."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -42,3 +47,41 @@ def wait_until(condition: object, timeout: float, step: float = 0.02) -> float |
             return time.monotonic() - started
         time.sleep(step)
     return None
+
+
+def processes_naming(text: str) -> list[str]:
+    """Processes whose command line holds ``text`` (the ffmpeg of a run, by its paths)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if text.encode() in cmdline:
+                found.append(entry.name)
+    return found
+
+
+def interrupted_while_encoding(args: Sequence[str], while_encoding: Callable[[], None]) -> int:
+    """Run ``subpipe ARGS --json`` in its own process, wait for its first progress line
+    (ffmpeg is encoding), call ``while_encoding`` (the test's checks on the run in
+    progress), then send SIGINT as Ctrl-C would; the exit code. Killed if anything fails."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli.main", *args, "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if line.startswith('{"event": "progress"') or not line:
+                break
+        while_encoding()
+        proc.send_signal(signal.SIGINT)
+        return proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

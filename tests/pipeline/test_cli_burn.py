@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from media.ffmpeg import find_ffmpeg
 from subtitles.qc.glyphs import find_font
 from tests.mediagen import make_film, write_srt
 from tests.pipeline.helpers import subpipe
+from tests.process_helpers import interrupted_while_encoding, processes_naming
 
 pytestmark = pytest.mark.media
 
@@ -123,34 +122,13 @@ def test_ctrl_c_stops_ffmpeg_and_removes_temporaries(tmp_path: Path) -> None:
     film = make_film(tmp_path / "long.mp4", duration_s=40, size=(320, 180), fps=25)
     sub = write_srt(tmp_path / "long.en.srt", [(1000, 3000, "Hello")])
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli.main", "burn", str(film), str(sub), "-o", str(out),
-         "--preset", "veryslow", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert proc.stderr is not None
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if line.startswith('{"event": "progress"') or not line:
-                break
+
+    def encoding() -> None:
         assert any(p.name.endswith(".mp4") for p in out.iterdir()), "no temporary output while encoding"
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+
+    code = interrupted_while_encoding(
+        ["burn", str(film), str(sub), "-o", str(out), "--preset", "veryslow"], encoding
+    )
     assert code == 130
     assert _leftovers(out) == []
-    running = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if str(out).encode() in cmdline:
-                running.append(entry.name)
-    assert running == [], "ffmpeg still running after Ctrl-C"
+    assert processes_naming(str(out)) == [], "ffmpeg still running after Ctrl-C"

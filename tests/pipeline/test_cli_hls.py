@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import m3u8
@@ -18,6 +14,7 @@ from subtitles.atomic import MARKER
 from subtitles.formats.vtt import WebVTT
 from tests.mediagen import make_film, write_srt
 from tests.pipeline.helpers import run_in_process
+from tests.process_helpers import interrupted_while_encoding, processes_naming
 
 pytestmark = [pytest.mark.media, pytest.mark.usefixtures("restore_cli_logging")]
 
@@ -134,46 +131,20 @@ def test_film_without_audio(folder: Path, subs: list[Path], capsys: pytest.Captu
     assert [m.type for m in m3u8.load(str(out / "master.m3u8")).media] == ["SUBTITLES"]
 
 
-def _processes_naming(text: str) -> list[str]:
-    """Processes whose command line holds ``text`` (the ffmpeg of a run, by its paths)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if text.encode() in cmdline:
-                found.append(entry.name)
-    return found
-
-
 def test_ctrl_c_stops_ffmpeg_and_removes_temporaries(tmp_path: Path) -> None:
     """SIGINT while ffmpeg encodes: exit 130, ffmpeg gone, no folder and no temporary left."""
     film = make_film(tmp_path / "long.mp4", duration_s=40, size=(320, 180), fps=25)
     sub = write_srt(tmp_path / "long.en.srt", [(1000, 3000, "Hello")])
     out = tmp_path / "web"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli.main", "hls", str(film), str(sub), "-o", str(out),
-         "--preset", "veryslow", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert proc.stderr is not None
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if line.startswith('{"event": "progress"') or not line:
-                break
+
+    def encoding() -> None:
         work = [p for p in tmp_path.iterdir() if MARKER in p.name]
         assert work, "no temporary folder while encoding"
-        assert _processes_naming(str(work[0])), "no ffmpeg running"
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        assert processes_naming(str(work[0])), "no ffmpeg running"
+
+    code = interrupted_while_encoding(
+        ["hls", str(film), str(sub), "-o", str(out), "--preset", "veryslow"], encoding
+    )
     assert code == 130
     assert not out.exists() and not [p for p in tmp_path.iterdir() if MARKER in p.name]
-    assert _processes_naming(str(tmp_path)) == [], "ffmpeg still running after Ctrl-C"
+    assert processes_naming(str(tmp_path)) == [], "ffmpeg still running after Ctrl-C"
