@@ -16,6 +16,7 @@ back would drop that text.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 from pipeline.validate import ValidateOptions, build_context, load_for_qc
 from subtitles import formats
-from subtitles.atomic import copy_file, refuse_overwrite_of_inputs, write_text
+from subtitles.atomic import DEFAULT_NAME_MAX, copy_file, refuse_overwrite_of_inputs, write_text
 from subtitles.errors import ContentError, UsageError
 from subtitles.load import load_bytes
 from subtitles.model import Track
@@ -71,15 +72,31 @@ def output_format(output: Path, source_format: str) -> str:
 
 
 def free_backup(path: Path) -> Path:
-    """``SUB.bak``, or the first free ``SUB.bak.N``: an earlier backup is never replaced."""
-    first = path.with_name(path.name + ".bak")
-    if not first.exists():
-        return first
-    for n in range(1, _MAX_BACKUPS):
-        candidate = path.with_name(f"{path.name}.bak.{n}")
+    """``SUB.bak``, or the first free ``SUB.bak.N``: an earlier backup is never replaced.
+
+    A name already at the file system's limit (255 bytes) would not take the suffix: its
+    part before the first dot is shortened (by whole characters) so the backup fits, and
+    the report names the backup it made."""
+    try:
+        name_max = os.pathconf(path.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = DEFAULT_NAME_MAX
+    for n in range(_MAX_BACKUPS):
+        candidate = path.with_name(_fit_name(path.name, ".bak" if n == 0 else f".bak.{n}", name_max))
         if not candidate.exists():
             return candidate
     raise UsageError(f"{_MAX_BACKUPS} backups of this file exist already; remove some", path=path)
+
+
+def _fit_name(name: str, suffix: str, name_max: int) -> str:
+    """``name + suffix``, the part of ``name`` before its first dot cut short when the whole
+    would pass ``name_max`` bytes (the rest of ``name`` when there is no such part)."""
+    head, dot, rest = name.partition(".")
+    if not head:  # ".hidden" or no dot to keep: shorten the whole name
+        head, dot, rest = name, "", ""
+    while head and len(os.fsencode(head + dot + rest + suffix)) > name_max:
+        head = head[:-1]
+    return head + dot + rest + suffix
 
 
 def _output_rate(track: Track, target: str, context: Context, options: ValidateOptions) -> Fraction | None:
