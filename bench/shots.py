@@ -78,10 +78,10 @@ def film(name: str, minutes: float, size: tuple[int, int], seed: int, preset: st
     return path, truth
 
 
-def match(found: list[int], truth: list[int], tol: int) -> int:
+def match(found: list[int], truth: list[int], tol: int) -> list[int]:
     """Detections matched one-to-one to true cuts within ``tol`` frames (greedy, in order)."""
     used: set[int] = set()
-    hits = 0
+    hits = []
     for f in found:
         best = None
         for t in truth:
@@ -89,22 +89,25 @@ def match(found: list[int], truth: list[int], tol: int) -> int:
                 best = t
         if best is not None:
             used.add(best)
-            hits += 1
+            hits.append(f)
     return hits
 
 
 def score(found: tuple[int, ...], truth: CutTruth) -> dict[str, float]:
+    """A detection matching a hard cut counts for it; one left over inside a dissolve counts
+    neither way (a dissolve is a shot change without a cut frame); any other is a false one."""
     cuts = list(truth.hard_cuts)
-    in_dissolve = [f for f in found if any(a - 2 <= f <= b + 2 for a, b in truth.dissolves)]
-    counted = [f for f in found if f not in in_dissolve]
-    hits = match(counted, cuts, TOLERANCE)
-    dark_hits = match(counted, list(truth.dark_cuts), TOLERANCE)
-    on_flash = sum(1 for f in counted if any(x - 1 <= f <= x + 3 for x in truth.flashes))
+    hits = match(list(found), cuts, TOLERANCE)
+    dark_hits = match(list(found), list(truth.dark_cuts), TOLERANCE)
+    left = [f for f in found if f not in hits]
+    in_dissolve = [f for f in left if any(a - 2 <= f <= b + 2 for a, b in truth.dissolves)]
+    false = [f for f in left if f not in in_dissolve]
+    on_flash = sum(1 for f in false if any(x - 1 <= f <= x + 3 for x in truth.flashes))
     dissolves_seen = sum(1 for a, b in truth.dissolves if any(a - 2 <= f <= b + 2 for f in found))
     return {
-        "recall": hits / max(1, len(cuts)),
-        "dark_recall": dark_hits / max(1, len(truth.dark_cuts)),
-        "precision": hits / max(1, len(counted)),
+        "recall": len(hits) / max(1, len(cuts)),
+        "dark_recall": len(dark_hits) / len(truth.dark_cuts) if truth.dark_cuts else float("nan"),
+        "precision": len(hits) / max(1, len(hits) + len(false)),
         "flash_fp": on_flash,
         "dissolves_seen": dissolves_seen,
     }
@@ -141,11 +144,12 @@ def main() -> int:
             cuts = detect_cuts(path, info, detector=det)
             wall = time.monotonic() - started
             s = score(cuts.frames, truth)
+            dark = "-" if not truth.dark_cuts else f"{s['dark_recall']:.3f}"
             print(
                 f"| {path.name} | {det}{' (chosen)' if det == DEFAULT_DETECTOR else ''}"
                 f" | {len(truth.hard_cuts)} ({len(truth.dark_cuts)} dark, {len(truth.flashes)} flashes,"
                 f" {len(truth.dissolves)} dissolves)"
-                f" | {s['recall']:.3f} | {s['dark_recall']:.3f} | {s['precision']:.3f} | {s['flash_fp']:.0f}"
+                f" | {s['recall']:.3f} | {dark} | {s['precision']:.3f} | {s['flash_fp']:.0f}"
                 f" | {s['dissolves_seen']:.0f}/{len(truth.dissolves)} | {wall:.1f} | {seconds / wall:.1f}x"
                 f" | {wall / (seconds / 60):.2f} |",
                 flush=True,
