@@ -80,6 +80,13 @@ class Move:
         return f"out-time {dist} {where}: {goal}"
 
 
+def frame_numbers(times_ms: Sequence[int], fps: Fraction) -> list[int]:
+    """``ms_to_frames`` of every time, in integer arithmetic (the same floor of
+    ``(ms + 1/2) * fps / 1000``): a film's worth of cues without a ``Fraction`` each."""
+    num, den = fps.numerator, fps.denominator
+    return [((2 * ms + 1) * num) // (2000 * den) for ms in times_ms]
+
+
 def cut_array(context: Context) -> list[int] | None:
     return sorted(context.cut_frames) if context.cut_frames else None
 
@@ -194,9 +201,11 @@ def fix_shots(
     def cps(i: int, start: int, end: int) -> float:
         return chars[i] * 1000 / (end - start) if end > start else math.inf
 
+    starts = frame_numbers([cues[i].start for i in order], fps)
+    ends = frame_numbers([cues[i].end for i in order], fps)
     for k, i in enumerate(order):
         cue = cues[i]
-        s_f, e_f = ms_to_frames(cue.start, fps), ms_to_frames(cue.end, fps)
+        s_f, e_f = starts[k], ends[k]
         moves = [m for m in (plan_in(s_f, cuts, lim), plan_out(s_f, e_f, cuts, lim)) if m is not None]
         moves = [m for m in moves if profile.is_enabled(m.rule)]
         if not moves:

@@ -19,12 +19,13 @@ from subtitles.qc.shotfix import (
     blocked_moves,
     crossings,
     cut_array,
+    frame_numbers,
     plan_in,
     plan_out,
     planned,
 )
 from subtitles.qc.view import Emit, TrackView
-from subtitles.timing import format_ms, frames_to_ms, ms_to_frames
+from subtitles.timing import format_ms, frames_to_ms
 
 
 def _cut_ref(cut: int, fps: Fraction) -> tuple[tuple[int, int], ...]:
@@ -36,15 +37,24 @@ def _attach(out: Emit, cuts: tuple[tuple[int, int], ...]) -> None:
     out.findings[-1] = dataclasses.replace(out.findings[-1], cuts=cuts)
 
 
+def _frames(view: TrackView, order: list[int]) -> tuple[list[int], list[int]]:
+    """First frame shown and first frame no longer shown, per cue in ``order``."""
+    starts, ends = view.starts.tolist(), view.ends.tolist()
+    return (
+        frame_numbers([starts[i] for i in order], view.fps),
+        frame_numbers([ends[i] for i in order], view.fps),
+    )
+
+
 def _moves(view: TrackView, rule_id: str) -> list[tuple[int, Move]] | None:
     cuts = cut_array(view.context)
     if cuts is None:
         return None
     lim = ShotLimits.of(view.profile, view.fps)
     found: list[tuple[int, Move]] = []
-    for i in view.playable_order.tolist():
-        c = view.cues[i]
-        s_f, e_f = ms_to_frames(c.start, view.fps), ms_to_frames(c.end, view.fps)
+    order = view.playable_order.tolist()
+    starts, ends = _frames(view, order)
+    for i, s_f, e_f in zip(order, starts, ends, strict=True):
         for m in (plan_in(s_f, cuts, lim), plan_out(s_f, e_f, cuts, lim)):
             if m is not None and m.rule == rule_id:
                 found.append((i, m))
@@ -96,9 +106,9 @@ def crossing(view: TrackView, out: Emit) -> None:
         return
     lim = ShotLimits.of(view.profile, view.fps)
     fps = view.fps
-    for i in view.playable_order.tolist():
-        c = view.cues[i]
-        s_f, e_f = ms_to_frames(c.start, fps), ms_to_frames(c.end, fps)
+    order = view.playable_order.tolist()
+    starts, ends = _frames(view, order)
+    for i, s_f, e_f in zip(order, starts, ends, strict=True):
         if not crossings(s_f, e_f, cuts, lim):
             continue
         new_s, new_e = planned(s_f, e_f, cuts, lim)

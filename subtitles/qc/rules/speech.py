@@ -112,14 +112,15 @@ def silent_cue(view: TrackView, out: Emit) -> None:
     s, e = _merge(*spans, 0)
     allowed_s, allowed_e = _merge(s - p.speech_lead_ms, e + p.speech_tail_ms, 0)
     for i in view.playable_order.tolist():
-        if not _dialogue(view, i):
-            continue
         c = view.cues[i]
-        holes = _subtract(np.array([c.start]), np.array([c.end]), allowed_s, allowed_e)
+        # only the allowed stretches overlapping this cue: one binary search, not a scan
+        a = int(np.searchsorted(allowed_e, c.start, side="right"))
+        b = int(np.searchsorted(allowed_s, c.end, side="left"))
+        holes = _subtract(np.array([c.start]), np.array([c.end]), allowed_s[a:b], allowed_e[a:b])
         if not holes:
             continue
         lo, hi = max(holes, key=lambda h: h[1] - h[0])
-        if hi - lo <= p.max_silence_ms:
+        if hi - lo <= p.max_silence_ms or not _dialogue(view, i):
             continue
         heard = _overlapping(s, e, c.start, c.end)
         if not heard:
