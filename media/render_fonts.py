@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media.runner import run
-from subtitles.errors import InputError, ToolError, UsageError
-from subtitles.qc.glyphs import DEFAULT_FONT_FILE, find_font, font_codepoints
+from subtitles.errors import ToolError, UsageError
+from subtitles.qc.glyphs import DEFAULT_FONT_FILE, find_font, font_codepoints, open_font
 
 log = logging.getLogger(__name__)
 
@@ -65,20 +65,12 @@ def postscript_name(path: Path) -> str:
 
 @functools.cache
 def _names(path: Path) -> tuple[str, str, str]:
-    from fontTools.ttLib import TTFont, TTLibError
-
-    try:
-        font = TTFont(str(path), fontNumber=0, lazy=True)
-    except (OSError, TTLibError) as exc:
-        raise InputError(f"cannot read font: {exc}", path=path) from None
-    try:
+    with open_font(path) as font:
         table = font["name"]
         family = table.getDebugName(16) or table.getDebugName(1) or path.stem
         full = table.getDebugName(4) or family
         ps = table.getDebugName(6) or str(full).replace(" ", "")
         return str(family), str(full), str(ps)
-    finally:
-        font.close()
 
 
 def fc_match(family: str) -> Path | None:

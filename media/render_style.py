@@ -34,6 +34,7 @@ import pysubs2
 from subtitles.errors import UsageError
 from subtitles.formats import get_format
 from subtitles.model import Cue, Track
+from subtitles.qc.glyphs import open_font
 
 #: EBU R 95 title-safe area: no text within 5 % of any edge of the frame.
 TITLE_SAFE = 0.05
@@ -397,10 +398,7 @@ class FontMetrics:
 def font_metrics(path: Path) -> FontMetrics:
     """libass sizes a font so that ``usWinAscent + usWinDescent`` (or the hhea ascent and
     descent) equals ``FontSize``; widths are scaled the same way."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(str(path), fontNumber=0, lazy=True)
-    try:
+    with open_font(path) as font:
         os2 = font.get("OS/2")
         if os2 is not None and os2.usWinAscent + os2.usWinDescent > 0:
             height = os2.usWinAscent + os2.usWinDescent
@@ -409,8 +407,6 @@ def font_metrics(path: Path) -> FontMetrics:
         metrics = font["hmtx"].metrics
         cmap = font.getBestCmap() or {}
         advances = {cp: metrics[name][0] / height for cp, name in cmap.items() if name in metrics}
-    finally:
-        font.close()
     fallback = advances.get(ord("n"), 0.55)
     return FontMetrics(advances, fallback)
 

@@ -8,11 +8,14 @@ scanning the standard font folders in Python (no ``fc-match`` subprocess in this
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from subtitles.errors import InputError
 
@@ -72,9 +75,10 @@ def _readable(path: Path) -> bool:
         return False
 
 
-@functools.cache
-def font_codepoints(path: Path) -> frozenset[int]:
-    """Every code point the font maps to a glyph (union of its Unicode cmaps)."""
+@contextlib.contextmanager
+def open_font(path: Path) -> Iterator[Any]:
+    """A font file opened (lazily) for reading its tables, closed afterwards: the one place
+    fonts are opened. One that cannot be read is an ``InputError`` naming it, not a crash."""
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
@@ -82,26 +86,27 @@ def font_codepoints(path: Path) -> frozenset[int]:
     except (OSError, TTLibError) as exc:
         raise InputError(f"cannot read font: {exc}", path=path) from None
     try:
-        cmap = font["cmap"]
-        points: set[int] = set()
-        for table in cmap.tables:
-            if table.isUnicode():
-                points.update(table.cmap.keys())
-        return frozenset(points)
+        yield font
     finally:
         font.close()
 
 
 @functools.cache
-def font_name(path: Path) -> str:
-    from fontTools.ttLib import TTFont
+def font_codepoints(path: Path) -> frozenset[int]:
+    """Every code point the font maps to a glyph (union of its Unicode cmaps)."""
+    with open_font(path) as font:
+        points: set[int] = set()
+        for table in font["cmap"].tables:
+            if table.isUnicode():
+                points.update(table.cmap.keys())
+        return frozenset(points)
 
-    font = TTFont(str(path), fontNumber=0, lazy=True)
-    try:
+
+@functools.cache
+def font_name(path: Path) -> str:
+    with open_font(path) as font:
         name = font["name"].getDebugName(4)
         return str(name) if name else path.stem
-    finally:
-        font.close()
 
 
 def missing_characters(text: str, covered: frozenset[int]) -> list[str]:

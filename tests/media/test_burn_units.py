@@ -21,7 +21,7 @@ from media.render_style import (
     simplify_markup,
     upload_script,
 )
-from subtitles.errors import UsageError
+from subtitles.errors import InputError, UsageError
 from subtitles.load import load_track
 from subtitles.qc.glyphs import find_font
 
@@ -216,3 +216,17 @@ def test_compare_frames_finds_text_and_ignores_noise() -> None:
     assert not wrong_band.passed
     in_gap = compare_frames(texted, candidates, SamplePoint(500, "gap"))
     assert not in_gap.passed
+
+
+def test_an_unreadable_font_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    """Every reader of a font file (glyphs, names, metrics) opens it one way: a broken
+    file is a one-line error naming it, not a fontTools traceback."""
+    from media.render_fonts import font_names
+    from subtitles.qc.glyphs import font_codepoints, font_name
+
+    bad = tmp_path / "broken.ttf"
+    bad.write_bytes(b"not a font at all")
+    for read in (font_codepoints, font_name, font_names, font_metrics):
+        with pytest.raises(InputError, match="cannot read font") as caught:
+            read(bad)
+        assert caught.value.path == bad, read
