@@ -223,12 +223,17 @@ def temp_dir(final: str | Path) -> Path:
             remove_stale_temporaries(final.parent)
         prefix, _ = temp_name_parts(Path(final.name), _name_max(final.parent))
         return Path(tempfile.mkdtemp(dir=final.parent, prefix=prefix))
-    except (FileExistsError, NotADirectoryError):
-        raise OutputError(
-            "cannot write: a file stands where a folder of this path should be", path=final
-        ) from None
     except OSError as exc:
-        raise OutputError(f"cannot write: {exc.strerror or exc}", path=final) from None
+        raise _write_error(exc, final) from None
+
+
+def _write_error(exc: OSError, final: Path) -> OutputError:
+    """The one-line error for an output that cannot be written at ``final``."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):  # mkdir or stat through a file
+        return OutputError("cannot write: a file stands where a folder of this path should be", path=final)
+    if exc.errno == errno.ELOOP:
+        return OutputError("cannot write: too many levels of symbolic links", path=final)
+    return OutputError(f"cannot write: {exc.strerror or exc}", path=final)
 
 
 def _existing_mode(final: Path) -> int | None:
@@ -241,14 +246,8 @@ def _existing_mode(final: Path) -> int | None:
         st = final.stat()
     except FileNotFoundError:  # nothing there (or a dangling symlink, which is replaced)
         return None
-    except NotADirectoryError:
-        raise OutputError(
-            "cannot write: a file stands where a folder of this path should be", path=final
-        ) from None
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise OutputError("cannot write: too many levels of symbolic links", path=final) from None
-        raise OutputError(f"cannot write: {exc.strerror or exc}", path=final) from None
+        raise _write_error(exc, final) from None
     if stat.S_ISDIR(st.st_mode):
         raise OutputError("is a folder; give a file name", path=final)
     if not stat.S_ISREG(st.st_mode):
@@ -282,19 +281,15 @@ def atomic_path(final: str | Path, *, mode: int | None = None) -> Iterator[Path]
             os.fchmod(fd, mode)
         finally:
             os.close(fd)
-    except (FileExistsError, NotADirectoryError):
-        raise OutputError(
-            "cannot write: a file stands where a folder of this path should be", path=final
-        ) from None
     except OSError as exc:
-        raise OutputError(f"cannot write: {exc.strerror or exc}", path=final) from None
+        raise _write_error(exc, final) from None
     tmp = Path(tmp_name)
     try:
         yield tmp
         try:
             tmp.replace(final)  # os.replace: atomic within one filesystem
         except OSError as exc:
-            raise OutputError(f"cannot write: {exc.strerror or exc}", path=final) from None
+            raise _write_error(exc, final) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
