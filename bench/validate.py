@@ -26,6 +26,7 @@ and the targets at the largest size: under 10 s and 400 MB per command.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import signal
 import statistics
@@ -275,6 +276,10 @@ def scale_check(sizes: list[int], seed: int) -> int:
                 f"  {name:<16} cpu {ratio:.2f}x (per cue {ratio / growth:.2f}), "
                 f"wall {wall_l / wall_s:.2f}x, peak MB {mb_l / mb_s:.2f}x: {verdict}"
             )
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    busy = ": a busy machine stretches wall times; CPU s is what each command used" if load > cores else ""
+    print(f"machine load average {load:.1f} on {cores} cores at the end{busy}")
     largest = sizes[-1]
     print(
         f"targets at {largest} cues: wall < {TARGET_WALL_S:g} s and peak < {TARGET_PEAK_MB:g} MB per command"
