@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -12,14 +13,20 @@ import pytest
 from pipeline.cli.main import run
 
 
-def subpipe(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def subpipe(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     """``python -m pipeline.cli.main ARGS`` in a fresh interpreter, output captured as text."""
     return subprocess.run(
         [sys.executable, "-m", "pipeline.cli.main", *map(str, args)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         cwd=cwd,
+        env=env,
         check=False,
     )
 

@@ -17,6 +17,7 @@ import pytest
 
 from subtitles.load import load_track
 from tests.mediagen import make_film
+from tests.pipeline.helpers import subpipe
 from tests.pipeline.jobmedia import speech_film, srt_for, timeline
 
 ABSURD_SRT = (
@@ -32,18 +33,11 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
-def subpipe(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli.main", *map(str, args)],
-        capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
-
-
 @pytest.mark.parametrize("command", [["validate"], ["validate", "--json"], ["inspect"], ["fix", "--dry-run"]])
 def test_a_time_of_3e15_hours_is_one_line_naming_file_and_line(tmp_path: Path, command: list[str]) -> None:
     sub = tmp_path / "film.en.srt"
     sub.write_text(ABSURD_SRT, encoding="utf-8")
-    proc = subpipe(*command, sub)
+    proc = subpipe(*command, sub, timeout=180)
     assert proc.returncode == 2, proc.stderr
     line = one_error_line(proc.stderr)
     assert f"{sub}:5:" in line and "1,000 hours" in line
@@ -84,7 +78,7 @@ def test_mux_refuses_a_100_hour_cue_before_muxing(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out = tmp_path / "out.mkv"
-    proc = subpipe("mux", film, sub, "-o", out)
+    proc = subpipe("mux", film, sub, "-o", out, timeout=180)
     assert proc.returncode == 2, proc.stderr
     assert f"{sub}:5:" in one_error_line(proc.stderr)
     assert "RuntimeWarning" not in proc.stderr

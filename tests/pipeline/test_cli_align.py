@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ import pytest
 from media.synth import Placement, compose, make_speech_film
 from subtitles.formats.srt import subrip_text
 from subtitles.load import load_track
+from subtitles.timing import format_srt_time
+from tests.pipeline.helpers import subpipe
 
 pytestmark = pytest.mark.media
 
@@ -54,21 +55,9 @@ def speech_film(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Cu
     return film, [(a, b, text) for _, a, b, text in timeline]
 
 
-def _ts(ms: float) -> str:
-    ms = round(ms)
-    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
-
-
 def write_srt(path: Path, cues: list[Cue], fn: Callable[[float], float] = lambda t: t) -> Path:
     path.write_text(subrip_text((round(fn(a)), round(fn(b)), text) for a, b, text in cues), encoding="utf-8")
     return path
-
-
-def subpipe(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli.main", *map(str, args)],
-        capture_output=True, text=True, timeout=120, check=False, cwd=cwd,
-    )  # fmt: skip
 
 
 def report(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -229,7 +218,8 @@ def test_several_files_share_one_decode(speech_film: tuple[Path, list[Cue]], tmp
         pytest.approx(-2500, abs=20),
         pytest.approx(900, abs=20),
     ]
-    assert ru.read_text(encoding="utf-8").startswith("1\n" + _ts(truth[0][0] + 2500))  # inputs untouched
+    first = format_srt_time(truth[0][0] + 2500)
+    assert ru.read_text(encoding="utf-8").startswith("1\n" + first)  # inputs untouched
 
 
 def test_text_report_and_default_output(speech_film: tuple[Path, list[Cue]], tmp_path: Path) -> None:

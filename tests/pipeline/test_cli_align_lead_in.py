@@ -17,7 +17,6 @@ import json
 import math
 import random
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,9 @@ import numpy as np
 import pytest
 
 from media.synth import Placement, compose, make_speech_film
+from subtitles.formats.srt import subrip_text
 from subtitles.load import load_track
+from tests.pipeline.helpers import subpipe
 
 pytestmark = pytest.mark.media
 
@@ -70,23 +71,9 @@ def professional(speech: list[Cue], seed: int) -> list[Cue]:
     ]
 
 
-def _ts(ms: int) -> str:
-    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
-
-
 def write_srt(path: Path, cues: list[Cue], shift_ms: int = 0) -> Path:
-    blocks = [
-        f"{i}\n{_ts(a + shift_ms)} --> {_ts(b + shift_ms)}\n{t}\n" for i, (a, b, t) in enumerate(cues, 1)
-    ]
-    path.write_text("\n".join(blocks), encoding="utf-8")
+    path.write_text(subrip_text((a + shift_ms, b + shift_ms, t) for a, b, t in cues), encoding="utf-8")
     return path
-
-
-def subpipe(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli.main", *map(str, args)],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
 
 
 def entry(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:

@@ -7,28 +7,19 @@ is skipped rather than aborting ``validate``.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import subtitles.qc.glyphs as glyphs
-from tests.pipeline.helpers import run_in_process
+from tests.pipeline.helpers import run_in_process, subpipe
 
 pytestmark = pytest.mark.usefixtures("restore_cli_logging")
 
 GOOD = "1\n00:00:01,000 --> 00:00:03,500\nThe raids began on Monday morning.\n"
 #: Two cues on screen at once: an error finding (exit 1).
 FLAWED = GOOD + "\n2\n00:00:02,000 --> 00:00:04,500\nNobody knows how many there are.\n"
-
-
-def subpipe(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli.main", *map(str, args)],
-        capture_output=True, text=True, timeout=120, check=False, env=env,
-    )  # fmt: skip
 
 
 def error_lines(stderr: str) -> list[str]:
