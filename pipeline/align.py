@@ -27,6 +27,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 import time
@@ -48,6 +49,7 @@ from subtitles.align import (
     apply_transform,
     signal_from_intervals,
 )
+from subtitles.align.confidence import REASON_NO_SPEECH
 from subtitles.align.signal import analysis_window
 from subtitles.atomic import refuse_overwrite_of_inputs
 from subtitles.errors import FrameRateRequired, UsageError
@@ -59,6 +61,9 @@ if TYPE_CHECKING:
     from media.probe import MediaInfo
 
 log = logging.getLogger(__name__)
+
+#: Why a reference track is refused when its cues cover too little time to align to.
+REASON_THIN_REFERENCE = "the reference has too little timed text to align to"
 
 #: Formats written as SRT instead of their own (frame- or decisecond-based timing).
 _WRITE_AS_SRT = {"microdvd", "mpl2", "tmp"}
@@ -330,6 +335,8 @@ def align_files(
         starts, ends = _intervals(track)
         keep, seen_ends = analysis_window(starts, ends, signal.duration_ms, max_offset_ms)
         result = align(starts[keep], seen_ends[keep], signal, options)
+        if reference is not None and result.reason == REASON_NO_SPEECH:  # the engine's words are the film's
+            result = dataclasses.replace(result, reason=REASON_THIN_REFERENCE)
         outside = int(keep.size - np.count_nonzero(keep))
         if outside:
             far = [c.source_line for c, k in zip(track.cues, keep.tolist(), strict=True) if not k]

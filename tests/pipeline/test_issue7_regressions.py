@@ -278,15 +278,30 @@ def _slow_ffmpeg(folder: Path) -> Path:
     return wrapper
 
 
-def _wait_for_child(proc: subprocess.Popen[str], name: str) -> int:
-    def running() -> int | None:
-        kids = [pid for pid, comm in children(proc.pid).items() if comm.startswith(name)]
-        return kids[0] if kids else None
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
 
-    assert wait_until(running, 60) is not None, f"no {name} under subpipe"
-    pid = running()
-    assert pid is not None
-    return pid
+
+def _wait_for_decoder(proc: subprocess.Popen[str], film: Path) -> int:
+    """The pid of subpipe's ffmpeg reading ``film`` (not the short ``-version`` look-up)."""
+
+    def decoding() -> int | None:
+        kids = [pid for pid, comm in children(proc.pid).items() if comm.startswith("ffmpeg")]
+        return next((pid for pid in kids if film.name in _cmdline(pid)), None)
+
+    found: list[int] = []
+
+    def started() -> bool:
+        pid = decoding()
+        if pid is not None:
+            found.append(pid)
+        return pid is not None
+
+    assert wait_until(started, 60) is not None, "subpipe align never started decoding the film"
+    return found[-1]
 
 
 @pytest.mark.media
@@ -306,7 +321,7 @@ def test_interrupting_align_stops_its_decoder_and_writes_nothing(sig: signal.Sig
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     try:
-        ffmpeg = _wait_for_child(proc, "ffmpeg")
+        ffmpeg = _wait_for_decoder(proc, film)
         time.sleep(0.5)
         assert proc.poll() is None, "align ended before the signal: the test needs a run in progress"
         proc.send_signal(sig)
@@ -322,3 +337,16 @@ def test_interrupting_align_stops_its_decoder_and_writes_nothing(sig: signal.Sig
     assert wait_until(gone, 5) is not None, "ffmpeg outlived the interrupted align"
     assert list(out_dir.iterdir()) == [] and list(scratch.iterdir()) == []
     assert not any(MARKER in p.name for p in tmp_path.rglob("*"))
+
+
+def test_a_thin_reference_is_refused_for_what_it_is(tmp_path: Path) -> None:
+    """A reference with too little timed text was refused as "no speech found in the film"
+    although no film was given."""
+    sub = write_srt(tmp_path / "film.en.srt", [(1000, 2500, "Hello there.")])
+    ref = write_srt(tmp_path / "ref.en.srt", [(1200, 2700, "Hello there.")])
+    proc = subpipe("align", sub, "--reference", ref, "-o", tmp_path / "out.srt")
+    assert proc.returncode == 3, proc.stderr
+    line = one_error(proc.stderr)
+    reason = line.split("alignment refused: ", 1)[1]
+    assert reason.startswith("the reference has too little timed text") and "film" not in reason
+    assert not (tmp_path / "out.srt").exists()
