@@ -9,7 +9,7 @@ The films (cached in ``bench/out/shots/``) are shots of moving test pictures (pa
 gradients, fractal zooms, noise: motion in every shot), 0.3 s to 8 s long, joined by hard cuts,
 with dissolves (12 to 24 frames), two-frame flashes inside shots, and night scenes (runs of
 shots at a fifth of the brightness with little colour, whose cuts are the hardest). The
-truth is known to the frame (``media.testshots``).
+truth is known to the frame (``tests.shotgen``).
 
 Scored per detector: recall of the hard cuts within one frame (all of them, and the dark
 ones alone); precision within one frame, where a detection inside a dissolve counts neither
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from media.probe import probe
 from media.shots import DEFAULT_DETECTOR, DETECTORS, Detector, detect_cuts
-from media.testshots import CutTruth, Shot, make_cut_film, plan_truth
+from tests.shotgen import CutTruth, Shot, make_cut_film, plan_truth
 
 OUT = Path(__file__).resolve().parent / "out" / "shots"
 FPS = Fraction(24000, 1001)

@@ -157,7 +157,7 @@ def test_messages_show_names_without_the_file_prefix() -> None:
 
 
 #: Test-media generators live in the tests tree but start ffmpeg like the package does.
-GENERATORS = ("tests/mediagen.py",)
+GENERATORS = ("tests/mediagen.py", "tests/shotgen.py")
 
 
 def _py_modules() -> list[Path]:

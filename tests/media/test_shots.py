@@ -9,9 +9,9 @@ import pytest
 
 from media.probe import probe
 from media.shots import analysis_size, detect_cuts, film_rate
-from media.testshots import CutTruth, Shot, make_cut_film
 from subtitles.errors import FrameRateRequired, InputError
 from tests.mediagen import make_audio, make_film
+from tests.shotgen import CutTruth, Shot, make_cut_film
 
 pytestmark = pytest.mark.media
 

@@ -20,10 +20,10 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no stubs in 
 import pytest
 
 from media.synth import Placement, compose
-from media.testshots import Shot, make_cut_film
 from pipeline.cli.main import EXIT_CONTENT, EXIT_INPUT
 from tests.mediagen import make_film, write_srt
 from tests.pipeline.helpers import run_in_process
+from tests.shotgen import Shot, make_cut_film
 
 pytestmark = [pytest.mark.media, pytest.mark.usefixtures("restore_cli_logging")]
 

@@ -10,6 +10,9 @@ frame of each new shot), the dissolves' frame spans and the flash frames.
 
 Shots are rendered at a small size and scaled to ``size``: the decode cost of the result is
 that of its size and codec, while rendering a 1080p minute stays affordable.
+
+Test and benchmark media, so it lives in the tests tree, not the installed ``media`` package;
+like ``tests/mediagen.py`` it starts ffmpeg only through ``media.runner``.
 """
 
 from __future__ import annotations
