@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: packages importable
 from media.ffmpeg import find_ffmpeg
 from media.render import Branch, Encoding, rendition_args
-from media.testmedia import make_film, write_srt
+from tests.mediagen import make_film, write_srt
 
 OUT = Path(__file__).resolve().parent / "out" / "render"
 HEIGHTS = (720, 480)
