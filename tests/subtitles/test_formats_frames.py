@@ -62,7 +62,9 @@ def test_declared_rate(first: str, rate: Fraction | None) -> None:
 
 def test_dump_keeps_whole_cue_italics() -> None:
     cues = [Cue(start=1000, end=2000, text=r"{\i1}Tilted{\i0}"), Cue(start=3000, end=4000, text="Plain")]
-    assert MicroDVD.write(_track(cues), rate=Fraction(25)) == "{1}{1}25\n{25}{50}{y:i}Tilted\n{75}{100}Plain\n"
+    assert (
+        MicroDVD.write(_track(cues), rate=Fraction(25)) == "{1}{1}25\n{25}{50}{y:i}Tilted\n{75}{100}Plain\n"
+    )
 
 
 def test_microdvd_styles_bad_lines_and_open_end() -> None:
@@ -115,4 +117,3 @@ def _track(cues: list[Cue]) -> Track:
     track = Track()
     track.events = list(cues)
     return track
-
