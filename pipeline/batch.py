@@ -11,6 +11,7 @@ itself); without it, in ``<job folder>/subpipe-out/``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -22,7 +23,7 @@ from typing import Any, TextIO
 from pipeline.engine import EngineSettings
 from pipeline.job import Hasher, JobPlan, JobResult, plan_job, versions
 from pipeline.ledger import Ledger
-from pipeline.spec import IGNORED_NAMES, JobSpec, is_job_folder, load_job
+from pipeline.spec import IGNORED_NAMES, SPEC_NAME, VIDEO_SUFFIXES, JobSpec, load_job
 from subtitles.errors import SubpipeError
 
 OUT_NAME = "subpipe-out"
@@ -48,33 +49,58 @@ class Unplanned:
         }
 
 
-def discover(roots: Sequence[Path]) -> list[Path]:
+def discover(roots: Sequence[Path], listings: dict[str, list[os.DirEntry[str]]] | None = None) -> list[Path]:
     """Jobs under ``roots``: a root that is a job, else the job folders (and ``*.toml``
-    specs) below it, not descending into a job or into output folders."""
-    found: list[Path] = []
-    for root in roots:
-        if root.is_file():
-            found.append(root)
+    specs) below it, not descending into a job or into output folders.
+
+    One ``os.scandir`` per folder (its entries' types come with the listing); each job
+    folder's entries go into ``listings`` (by absolute path) when given, so planning lists
+    no folder twice."""
+    found: list[str] = []
+    for given in roots:
+        if given.is_file():
+            found.append(str(given))
             continue
-        if is_job_folder(root):
+        root = os.path.abspath(given)  # noqa: PTH100 - absolute, not resolved (no stat per part)
+        top = _listing(root)
+        if top is not None and _is_job(top):
             found.append(root)
+            if listings is not None:
+                listings[root] = top
             continue
-        stack = [root]
+        stack: list[list[os.DirEntry[str]] | None] = [top]
         while stack:
-            folder = stack.pop()
-            try:
-                entries = sorted(folder.iterdir())
-            except OSError:
-                continue
-            for entry in entries:
-                if entry.name in IGNORED_NAMES or entry.name.startswith("."):
+            entries = stack.pop()
+            for entry in entries or ():
+                name = entry.name
+                if name[0] == "." or name in IGNORED_NAMES:
                     continue
-                if entry.is_dir():
-                    if is_job_folder(entry):
-                        found.append(entry)
-                    else:
-                        stack.append(entry)
-    return sorted(dict.fromkeys(found))
+                try:
+                    if not entry.is_dir():
+                        continue
+                except OSError:
+                    continue
+                sub = _listing(entry.path)
+                if sub is not None and _is_job(sub):
+                    found.append(entry.path)
+                    if listings is not None:
+                        listings[entry.path] = sub
+                else:
+                    stack.append(sub)
+    return [Path(p) for p in sorted(set(found))]
+
+
+def _listing(folder: str) -> list[os.DirEntry[str]] | None:
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:
+        return None
+
+
+def _is_job(entries: Sequence[os.DirEntry[str]]) -> bool:
+    """A spec or a video file among the entries (names only, as ``is_job_folder``)."""
+    return any(e.name == SPEC_NAME or e.name[e.name.rfind(".") :].lower() in VIDEO_SUFFIXES for e in entries)
 
 
 def output_for(spec: JobSpec, out_root: Path | None, single: bool) -> Path:
@@ -87,6 +113,37 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_. " else "_" for c in name).strip() or "job"
 
 
+@dataclass(frozen=True)
+class Planned:
+    """What ``make_plans`` found: plans to run, jobs that could not be planned, and jobs
+    known finished and unchanged from their recorded signature (not planned at all)."""
+
+    plans: list[JobPlan]
+    bad: list[Unplanned]
+    known: list[JobResult]
+
+
+def run_context(
+    out_root: Path | None,
+    single: bool,
+    overrides: Mapping[str, Mapping[str, Any]] | None,
+    vers: Mapping[str, str],
+) -> str:
+    """Everything outside the job folder that its outcome depends on (``pipeline.signature``)."""
+    from pipeline.job import RESULT_SCHEMA_VERSION
+    from pipeline.signature import context_digest
+    from pipeline.stages import STAGES
+
+    return context_digest(
+        str(out_root.absolute()) if out_root is not None else None,
+        single,
+        overrides or {},
+        dict(vers),
+        [(s.name, s.version, s.per_language, s.needs) for s in STAGES.values()],
+        RESULT_SCHEMA_VERSION,
+    )
+
+
 def make_plans(
     paths: Sequence[Path],
     *,
@@ -97,36 +154,58 @@ def make_plans(
     from_stage: str | None = None,
     only_stage: str | None = None,
     single: bool = False,
-) -> tuple[list[JobPlan], list[Unplanned]]:
-    """Read every job and plan it; one that cannot be read becomes an ``Unplanned``."""
+    listings: Mapping[str, list[os.DirEntry[str]]] | None = None,
+    signatures: bool = True,
+) -> Planned:
+    """Read every job and plan it; one that cannot be read becomes an ``Unplanned``.
+
+    A job whose recorded signature still matches (its folder listed once, its output
+    folders stat'ed) is not read or planned at all: it is ``known``, with its last result.
+    ``listings``: folders ``discover`` already listed, by absolute path; ``signatures=False``
+    plans every job (a dry run shows each stage)."""
+    from pipeline.signature import absolute, scan
     from pipeline.spec import JobSpecError
     from pipeline.stages_options import SettingError
 
     hasher = Hasher(ledger)
-    ledger.load_file_cache()
     vers = versions(ledger)
+    context = run_context(out_root, single, overrides, vers)
+    forced = from_stage is not None or only_stage is not None
+    rows = ledger.load_signatures() if signatures and not forced else {}
     plans: list[JobPlan] = []
     bad: list[Unplanned] = []
-    names: dict[Path, str] = {}
+    known: list[JobResult] = []
+    names: dict[str, str] = {}  # output folder -> job name
+    cache_loaded = False
     for path in paths:
+        request = absolute(path)
+        folder = os.path.dirname(request) if request.endswith(".toml") else request  # noqa: PTH120
+        listing = scan(folder, (listings or {}).get(folder))
+        row = rows.get(request)
+        if row is not None and row.out_dir not in names and row.matches(context, listing):
+            names[row.out_dir] = row.name
+            known.append(JobResult.known(row))
+            continue
+        if not cache_loaded:  # every file hash in one query, only when something is planned
+            ledger.load_file_cache()
+            cache_loaded = True
         try:
             spec = load_job(path)
             out = output_for(spec, out_root, single)
-            if out in names:
+            if str(out) in names:
                 raise JobSpecError(f"two jobs named {spec.name!r} would share {out}", path=path)
-            names[out] = spec.name
-            plans.append(
-                plan_job(
-                    spec,
-                    out,
-                    hasher=hasher,
-                    versions=vers,
-                    overrides=overrides,
-                    from_stage=from_stage,
-                    only_stage=only_stage,
-                    encoder_threads=engine.encoder_threads(),
-                )
+            names[str(out)] = spec.name
+            plan = plan_job(
+                spec,
+                out,
+                hasher=hasher,
+                versions=vers,
+                overrides=overrides,
+                from_stage=from_stage,
+                only_stage=only_stage,
+                encoder_threads=engine.encoder_threads(),
             )
+            plans.append(dataclasses.replace(plan, request=request, listing=listing, context=context))
         except SettingError as exc:
             bad.append(Unplanned(path, path.name, f"--{exc.key.replace('_', '-')}: {exc.message}", 2))
         except SubpipeError as exc:
@@ -142,7 +221,7 @@ def make_plans(
         job_id = ledger.job_id(str(u.path.resolve()), u.name, "")
         run_id = ledger.start_run(job_id, "plan", vers)
         ledger.finish_run(run_id, job_id, "failed", u.exit_code, u.reason, u.to_json())
-    return plans, bad
+    return Planned(plans, bad, known)
 
 
 # -- the live view ---------------------------------------------------------------------------
@@ -213,9 +292,8 @@ def summary_table(results: Iterable[JobResult | Unplanned]) -> str:
         if isinstance(r, Unplanned):
             rows.append((r.name, "FAILED", "-", "-", "-", r.reason))
             continue
-        data = r.to_json()
-        langs = " ".join(f"{t}" if s == "ok" else f"{t}✗" for t, s in data["languages"].items()) or "-"
-        f = data["findings"]
+        langs = " ".join(f"{t}" if s == "ok" else f"{t}✗" for t, s in r.languages().items()) or "-"
+        f = r.finding_counts()
         findings = f"{f.get('error', 0)}E {f.get('warning', 0)}W"
         took = "cached" if r.ran == 0 and r.error is None else f"{r.seconds:.1f}s"
         rows.append(

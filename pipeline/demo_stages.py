@@ -3,7 +3,9 @@
 The demo is an ordinary job: ``input/`` holds the film and its three uploads (no spec: the
 folder's defaults), ``output/`` gets every stage's artifacts, ``result.json`` and
 ``summary.txt``, and the work runs on the embedded Dask cluster with the ledger in
-``DIR/ledger.sqlite``, exactly as ``subpipe run DIR/input --out DIR/output`` would.
+``DIR/ledger.sqlite``, exactly as ``subpipe run DIR/input --out DIR/output --sidecars --burn
+--burn-height 180 --burn-preset veryfast --hls --hls-height 180`` would: every stage, the
+render stages included (``DEMO_OVERRIDES``).
 
 Around the job the demo checks what only it knows, because it planted the flaws: the
 ``inputs`` record (what was built), then one record per job stage envelope, then the
@@ -22,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.demo import LANGS, STEM, DemoInputs, PlantedFlaw, build_demo_inputs
+from pipeline.demo import LANGS, SIZE, STEM, DemoInputs, PlantedFlaw, build_demo_inputs
+from pipeline.job import JobResult
 from pipeline.stages import ErrorInfo, StageResult
 from pipeline.validate import ValidateOptions, validate_files
 from subtitles.errors import AlignmentRefused, ContentError, InputError, SubpipeError, ToolError
@@ -57,11 +60,23 @@ class StageRecord:
         }
 
 
+#: The demo runs every stage: the render stages too, at the demo film's own height (one
+#: burned MP4 per language, one HLS rendition), with x264's ``veryfast`` preset for the
+#: burned films so ``make demo`` stays quick on two cores.
+DEMO_OVERRIDES: Mapping[str, Mapping[str, Any]] = {
+    "sidecars": {"enabled": True},
+    "burn": {"enabled": True, "heights": [SIZE[1]], "preset": "veryfast"},
+    "hls": {"enabled": True, "heights": [SIZE[1]]},
+}
+
+
 @dataclass(frozen=True, slots=True)
 class DemoReport:
     root: Path
     stages: tuple[StageRecord, ...]
     result_file: Path | None = None
+    #: Where each output a person looks at is: (what, path), in the order to look at them.
+    outputs: tuple[tuple[str, Path], ...] = ()
 
     @property
     def error(self) -> SubpipeError | None:
@@ -73,6 +88,7 @@ class DemoReport:
             "root": str(self.root),
             "ok": self.error is None,
             "result": _shown(self.result_file, self.root) if self.result_file else None,
+            "outputs": [{"what": what, "path": str(path)} for what, path in self.outputs],
             "stages": [r.to_json(self.root) for r in self.stages],
         }
 
@@ -235,6 +251,34 @@ def check_align(inputs: DemoInputs, out_dir: Path) -> tuple[str, dict[str, float
     return f"median cue start vs the truth: {shown} (within {ALIGN_TOLERANCE_MS} ms)", errors
 
 
+def where_outputs(result: JobResult) -> tuple[tuple[str, Path], ...]:
+    """The outputs a person opens, from the job's envelopes (only those that exist)."""
+    out = result.out_dir
+    found: list[tuple[str, Path]] = []
+    for stage in result.stages:
+        name = stage.stage
+        if not stage.ok:
+            continue
+        if name == "mux" and stage.outputs:
+            found.append(("soft-subtitle film (mux)", out / stage.outputs[0]))
+        elif name == "sidecars" and stage.outputs:
+            found.append(("sidecar SRT/WebVTT files", out / Path(stage.outputs[0]).parent))
+        elif name == "burn":
+            for p in stage.details.get("outputs", []):
+                found.append((f"burned-in film ({Path(p).name.split('.')[-3]})", Path(p)))
+            if stage.details.get("proof_sheet"):
+                found.append(
+                    ("proof sheet (a burned frame per language)", Path(stage.details["proof_sheet"]))
+                )
+        elif name == "hls":
+            master = [o for o in stage.outputs if o.endswith("master.m3u8")]
+            if master:
+                found.append(("HLS master playlist", out / master[0]))
+        elif name == "report" and stage.outputs:
+            found.append(("job report (open in a browser)", out / stage.outputs[0]))
+    return tuple((what, path) for what, path in found if path.exists())
+
+
 # -- the run --------------------------------------------------------------------------------
 
 
@@ -300,15 +344,21 @@ def run_demo(
     out_dir = root / "output"
     engine = EngineSettings(workers=workers)
     with Ledger(ledger_path or root / "ledger.sqlite") as ledger:
-        plans, bad = make_plans(
-            [inputs.input_dir], ledger=ledger, out_root=out_dir, engine=engine, single=True
+        planned = make_plans(
+            [inputs.input_dir],
+            ledger=ledger,
+            out_root=out_dir,
+            engine=engine,
+            single=True,
+            overrides=DEMO_OVERRIDES,
         )
+        plans, bad = planned.plans, planned.bad
         if bad:
             error = ContentError(bad[0].reason, path=inputs.input_dir)
             add(StageRecord("job", "failed", str(error), error=error))
             return DemoReport(root, tuple(records))
         with Coordinator(ledger, engine) as coordinator:
-            result = coordinator.run(plans, command="demo")[0]
+            result = coordinator.run(plans, command="demo", known=planned.known)[0].full()
     if result.error is not None:
         error = ContentError(result.error, path=inputs.input_dir)
         add(StageRecord("job", "failed", str(error), error=error))
@@ -317,4 +367,6 @@ def run_demo(
     if result.ok:
         check("check:fix", lambda: check_fix(inputs, out_dir))
         check("check:align", lambda: check_align(inputs, out_dir))
-    return DemoReport(root, tuple(records), result_file=out_dir / "result.json")
+    return DemoReport(
+        root, tuple(records), result_file=out_dir / "result.json", outputs=where_outputs(result)
+    )

@@ -41,11 +41,10 @@ from pipeline.job import (
     JobPlan,
     JobResult,
     Predicted,
-    fast_result,
-    plan_fingerprint,
     predict,
     reused_result,
     run_job,
+    signature_row,
     write_result,
 )
 from pipeline.ledger import Ledger
@@ -126,14 +125,29 @@ def execute_job(plan: JobPlan, run_token: str) -> dict[str, Any]:
         if sender is not None:
             sender(msg)
 
-    marker = plan.out_dir / STATE_DIR / "attempts" / f"{run_token}-{token}.json"
-    marker.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    marker.write_text(
-        json.dumps({"run": run_token, "attempt": token, "worker": address, "pid": pid, "started_at": started})
-    )
-    emit("attempt", {"worker": address, "pid": pid, "started_at": started})
-    result = run_job(plan, emit, worker=address)
+    try:
+        marker = plan.out_dir / STATE_DIR / "attempts" / f"{run_token}-{token}.json"
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(
+            json.dumps(
+                {"run": run_token, "attempt": token, "worker": address, "pid": pid, "started_at": started}
+            )
+        )
+        emit("attempt", {"worker": address, "pid": pid, "started_at": started})
+        result = run_job(plan, emit, worker=address)
+    except Exception as exc:  # a bug or the machine: the job fails with one line, not a worker traceback
+        # (raised, Dask would log "Compute Failed" with the traceback on the worker's stderr,
+        # which is the user's terminal with the embedded cluster); the traceback goes back to
+        # the coordinator, which logs it at debug level (-vv)
+        import traceback
+
+        return {
+            "error": f"internal error: {type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(),
+            "events": events,
+            "attempt": token,
+        }
     return {"result": result.to_json(), "events": events, "attempt": token}
 
 
@@ -226,20 +240,16 @@ class Coordinator:
     def triage(
         self, plans: Sequence[JobPlan]
     ) -> tuple[list[tuple[JobPlan, list[Predicted]]], list[JobResult]]:
-        """Split plans into (plans with work, results of jobs with none): first by the job's
-        fingerprint (one look-up), else stage by stage from the ledger and the stamps."""
-        fingerprints = self.ledger.load_fingerprints()
+        """Split plans into (plans with work, results of jobs with none), stage by stage from
+        the ledger and the stamps, stopping at a job's first stage that must run. (Jobs whose
+        signature matched never get here: ``pipeline.batch.make_plans`` answers for them.)"""
         done: dict[str, Any] | None = None
         todo: list[tuple[JobPlan, list[Predicted]]] = []
         finished: list[JobResult] = []
         for plan in plans:
-            fast = fast_result(plan, fingerprints)
-            if fast is not None:
-                finished.append(fast)
-                continue
             if done is None:
                 done = self.ledger.load_done()
-            predicted = predict(plan, done)
+            predicted = predict(plan, done, first_run=True)
             if any(p.action == "run" for p in predicted):
                 todo.append((plan, predicted))
                 continue
@@ -248,27 +258,35 @@ class Coordinator:
             self.ledger.record_noop(job_id, result.status, result.exit_code)
             if not (plan.out_dir / "result.json").is_file():
                 write_result(result)
-            self._remember(plan)
+            self._remember(plan, result)
             finished.append(result)
         return todo, finished
 
-    def _remember(self, plan: JobPlan) -> None:
-        """Every stage of this plan is stamped: its fingerprint stands for all of them."""
-        path = plan.out_dir / "result.json"
-        with contextlib.suppress(OSError):
-            st = path.stat()
-            self.ledger.remember_fingerprint(
-                plan.ident, plan_fingerprint(plan), str(path), st.st_size, st.st_mtime_ns
-            )
+    def _remember(self, plan: JobPlan, result: JobResult) -> None:
+        """Every stage of this plan is done: record the job's signature, so the next plan of
+        the same unchanged job is one look-up (``pipeline.signature``)."""
+        row = signature_row(plan, result)
+        if row is not None:
+            self.ledger.remember_signature(row)
+        elif plan.request is not None:
+            self.ledger.forget_signature(plan.request)
 
     # -- running -------------------------------------------------------------------------------
 
-    def run(self, plans: Sequence[JobPlan], *, command: str = "run", inline: bool = False) -> list[JobResult]:
-        """Run every plan; results in the plans' order. ``inline`` runs the same task function
-        in this process, one job after another (the benchmark's baseline, and for debugging)."""
+    def run(
+        self,
+        plans: Sequence[JobPlan],
+        *,
+        command: str = "run",
+        inline: bool = False,
+        known: Sequence[JobResult] = (),
+    ) -> list[JobResult]:
+        """Run every plan; results in the plans' order, after ``known`` (jobs whose signature
+        matched, counted as done). ``inline`` runs the same task function in this process,
+        one job after another (the benchmark's baseline, and for debugging)."""
         todo, finished = self.triage(plans)
-        self.progress.total += len(plans)
-        for r in finished:
+        self.progress.total += len(plans) + len(known)
+        for r in [*known, *finished]:
             self._finish_progress(r, reused=True)
         results: dict[str, JobResult] = {r.ident: r for r in finished}
         if todo:
@@ -284,7 +302,7 @@ class Coordinator:
                     results[plan.ident] = self._inline(plan, tokens[plan.ident])
             else:
                 results.update(self._dask(todo, tokens))
-        return [results[p.ident] for p in plans]
+        return [*known, *(results[p.ident] for p in plans)]
 
     def _inline(self, plan: JobPlan, token: str) -> JobResult:
         try:
@@ -406,6 +424,12 @@ class Coordinator:
     def _complete(self, token: str, payload: Mapping[str, Any]) -> JobResult:
         for msg in payload.get("events", []):  # any the event stream had not delivered yet
             self._record(msg)
+        if payload.get("error"):  # the task caught an internal error (``execute_job``)
+            log.debug("%s", payload.get("traceback", ""))
+            attempt_id = self._attempts.get(payload.get("attempt", ""))
+            if attempt_id is not None:
+                self.ledger.finish_attempt(attempt_id, "failed", payload["error"])
+            return self._job_failed(token, str(payload["error"]), 70)
         job_id, run_id, plan = self._runs[token]
         self._record_lost_attempts(token)
         number = self.ledger.query(
@@ -424,10 +448,7 @@ class Coordinator:
             self.ledger.finish_attempt(attempt_id, result.status)
         if result.attempt > 1 and result.ran:
             write_result(result)  # the worker wrote attempt 1's number; the ledger knows better
-        if all(s.error is None or not s.error.transient for s in result.stages):
-            self._remember(plan)
-        else:
-            self.ledger.forget_fingerprint(plan.ident)
+        self._remember(plan, result)
         self._finish_progress(result)
         return result
 
@@ -455,7 +476,10 @@ class Coordinator:
         result = JobResult(plan.name, plan.ident, plan.out_dir, (), error=reason, error_exit=exit_code)
         self.ledger.finish_run(run_id, job_id, status, exit_code, reason, result.to_json())
         if status != "interrupted":
-            with contextlib.suppress(OSError):
+            from subtitles.errors import SubpipeError
+
+            # best effort: the reason may be that the output folder cannot be written at all
+            with contextlib.suppress(OSError, SubpipeError):
                 write_result(result)
         self._finish_progress(result)
         return result

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.signature import RACY_NS, Row, Scan, make_row
 from pipeline.spec import JobSpec
 from pipeline.stages import STAGES, StageInput, StageResult, StageStatus, skipped
 from pipeline.stages_options import CONFIG_MAP, as_dict
@@ -59,6 +61,8 @@ STATE_DIR = ".subpipe"
 RESULT_NAME = "result.json"
 SUMMARY_NAME = "summary.txt"
 RESULT_SCHEMA_VERSION = 1
+#: Outputs listed per stage in ``summary.txt`` (``result.json`` has them all).
+SUMMARY_OUTPUTS = 12
 
 Emit = Callable[[str, Mapping[str, Any]], None]
 
@@ -107,7 +111,10 @@ class Hasher:
         if digest is None:
             digest = file_digest(path)
             self.hashed += 1
-            self.new.append((key, st.st_size, st.st_mtime_ns, st.st_ino, digest))
+            # a file written within the clock's granularity of now could change again with the
+            # same size and mtime: its hash is not cached (``pipeline.signature``: racy)
+            if time.time_ns() - st.st_mtime_ns >= RACY_NS:
+                self.new.append((key, st.st_size, st.st_mtime_ns, st.st_ino, digest))
         return FileRef(path, st.st_size, st.st_mtime_ns, st.st_ino, digest)
 
     def flush(self) -> None:
@@ -184,6 +191,13 @@ class JobPlan:
     #: Only these stage names run; the others are taken from their stamps or skipped.
     only: frozenset[str] | None = None
     encoder_threads: int = 0
+    #: The job as requested (absolute), its folder's listing taken before anything was read,
+    #: the run's context digest and the stats of inputs below the folder's top level: what
+    #: its signature is recorded from once it is finished (``pipeline.signature``).
+    request: str | None = None
+    listing: Scan | None = None
+    context: str | None = None
+    extras: tuple[tuple[str, tuple[int, int, int] | None], ...] = ()
 
     @property
     def name(self) -> str:
@@ -239,17 +253,28 @@ def plan_job(
         only = frozenset({only_stage})
         forced = {only_stage}
     aux: dict[str, str] = {}
+    refs: list[FileRef] = []
     for section, value in settings.items():
         for key in path_fields(type(value)):
             rel = getattr(value, key)
             if rel is not None:
                 path = Path(rel) if Path(rel).is_absolute() else spec.folder / rel
-                aux[f"{section}.{key}"] = hasher.ref(path).digest
+                refs.append(hasher.ref(path))
+                aux[f"{section}.{key}"] = refs[-1].digest
+    film = hasher.ref(spec.film)
+    uploads = {s.tag: hasher.ref(s.path) for s in spec.subtitles}
+    # inputs the folder's listing does not show (below its top level): stat'ed on their own
+    extras = tuple(
+        (str(r.path), (r.size, r.mtime_ns, r.ino))
+        for r in (film, *uploads.values(), *refs)
+        if r.path.parent != spec.folder
+    )
     return JobPlan(
         spec=spec,
         out_dir=out_dir,
-        film=hasher.ref(spec.film),
-        uploads={s.tag: hasher.ref(s.path) for s in spec.subtitles},
+        film=film,
+        uploads=uploads,
+        extras=extras,
         stage_names=names,
         settings=settings,
         versions=dict(versions),
@@ -478,13 +503,26 @@ class JobResult:
     error_exit: int = 0
     attempt: int = 1
     worker: str | None = None
+    #: A job known finished from its recorded signature (``pipeline.signature``): its
+    #: result's summary (``to_json`` less the stages), all the batch table needs; the
+    #: stages are read from ``result.json`` only when asked for (``full``).
+    brief: Mapping[str, Any] | str | None = None  # a str: JSON, parsed when first read
+
+    @functools.cached_property
+    def _brief(self) -> Mapping[str, Any]:
+        if isinstance(self.brief, str):
+            data: Mapping[str, Any] = json.loads(self.brief)
+            return data
+        return self.brief or {}
 
     @property
     def failures(self) -> list[StageResult]:
-        return [s for s in self.stages if s.status in (StageStatus.FAILED, StageStatus.REFUSED)]
+        return [s for s in self.full().stages if s.status in (StageStatus.FAILED, StageStatus.REFUSED)]
 
     @property
     def ok(self) -> bool:
+        if self.brief is not None:
+            return self._brief.get("status") == "ok"
         return self.error is None and not self.failures
 
     @property
@@ -493,6 +531,8 @@ class JobResult:
 
     @property
     def exit_code(self) -> int:
+        if self.brief is not None:
+            return int(self._brief.get("exit_code") or 0)
         if self.error is not None:
             return self.error_exit or 1
         first = next((s.error for s in self.stages if s.error is not None), None)
@@ -500,13 +540,49 @@ class JobResult:
 
     @property
     def reason(self) -> str | None:
+        if self.brief is not None:
+            return self._brief.get("reason")
         if self.error is not None:
             return self.error
         failures = self.failures
         return "; ".join(s.error.message if s.error else s.summary for s in failures) if failures else None
 
+    @classmethod
+    def known(cls, row: Row) -> JobResult:
+        """A job whose signature matched: nothing read but the ledger's row."""
+        return cls(row.name, row.ident, Path(row.out_dir), (), brief=row.brief)
+
+    def full(self) -> JobResult:
+        """This result with its stages (a ``known`` one reads its ``result.json``)."""
+        if self.brief is None:
+            return self
+        data = load_result(self.out_dir)
+        if data is None:
+            reason = self._brief.get("reason") or f"{RESULT_NAME} unreadable"
+            return dataclasses.replace(self, brief=None, error=reason)
+        result = JobResult.from_json(data)
+        return JobResult(
+            self.name,
+            self.ident,
+            self.out_dir,
+            tuple(StageResult(**{**_fields(s), "reused": True}) for s in result.stages),
+            attempt=result.attempt,
+            worker=result.worker,
+        )
+
+    def finding_counts(self) -> dict[str, int]:
+        if self.brief is not None:
+            return dict(self._brief.get("findings") or {})
+        counts: dict[str, int] = {}
+        for s in self.stages:
+            for f in s.findings:
+                counts[f.get("severity", "info")] = counts.get(f.get("severity", "info"), 0) + 1
+        return counts
+
     def languages(self) -> dict[str, str]:
         """Each language's outcome: ``ok`` or where it stopped."""
+        if self.brief is not None:
+            return dict(self._brief.get("languages") or {})
         out: dict[str, str] = {}
         for s in self.stages:
             if ":" not in s.stage:
@@ -520,10 +596,15 @@ class JobResult:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        counts: dict[str, int] = {}
-        for s in self.stages:
-            for f in s.findings:
-                counts[f.get("severity", "info")] = counts.get(f.get("severity", "info"), 0) + 1
+        if self.brief is not None:
+            full = self.full()
+            if full.brief is None and full.error is None:
+                return full.to_json()
+            return {**self._brief, "stages": []}
+        return {**self.summary_json(), "stages": [s.to_json() for s in self.stages]}
+
+    def summary_json(self) -> dict[str, Any]:
+        """``to_json`` less the stages: what the ledger keeps to answer without reading files."""
         return {
             "schema": "subpipe-job-result",
             "schema_version": RESULT_SCHEMA_VERSION,
@@ -538,8 +619,7 @@ class JobResult:
             "attempt": self.attempt,
             "worker": self.worker,
             "languages": self.languages(),
-            "findings": counts,
-            "stages": [s.to_json() for s in self.stages],
+            "findings": self.finding_counts(),
         }
 
     @classmethod
@@ -556,14 +636,29 @@ class JobResult:
         )
 
 
+def _segment(output: str) -> bool:
+    return "hls/" in output and output.endswith((".ts", ".vtt", ".m4s", ".aac"))
+
+
+def shown_outputs(outputs: Sequence[str]) -> tuple[list[str], int]:
+    """The outputs worth listing to a person (an HLS stage's playlists, not its hundreds of
+    segments; at most ``SUMMARY_OUTPUTS``) and how many are left out."""
+    shown = [o for o in outputs if not _segment(o)] or list(outputs)
+    shown = shown[:SUMMARY_OUTPUTS]
+    return shown, len(outputs) - len(shown)
+
+
 def summary_text(result: JobResult) -> str:
     lines = [f"{result.name}: {result.status.upper()}" + (f" ({result.reason})" if result.reason else "")]
     for s in result.stages:
         took = s.timings.get("seconds")
         shown = "reused" if s.reused else (f"{took:.1f} s" if took is not None else "")
         lines.append(f"  {s.status!s:<8} {s.stage:<14} {s.summary}  {shown}".rstrip())
-        for out in s.outputs:
+        listed, more = shown_outputs(s.outputs)
+        for out in listed:
             lines.append(f"{'':26}{out}")
+        if more:
+            lines.append(f"{'':26}(and {more} more files: result.json lists them)")
     return "\n".join(lines) + "\n"
 
 
@@ -693,48 +788,32 @@ def _check_versions(plan: JobPlan) -> None:
 # -- predicting (the coordinator, before submitting anything) --------------------------------
 
 
-def plan_fingerprint(plan: JobPlan) -> str:
-    """One hash of everything the job's stages depend on (what every stage key is made of)."""
-    return text_digest(
-        str(plan.out_dir),
-        plan.film.digest,
-        {t: r.digest for t, r in plan.uploads.items()},
-        [s.tag for s in plan.spec.subtitles],
-        plan.stage_names,
-        {k: as_dict(v) for k, v in plan.settings.items()},
-        plan.versions,
-        plan.aux,
-        sorted(plan.forced),
-        sorted(plan.only) if plan.only is not None else None,
-        [v for s in STAGES.values() for v in (s.name, s.version)],
-    )
-
-
-def fast_result(plan: JobPlan, fingerprints: Mapping[str, tuple[str, str, int, int]]) -> JobResult | None:
-    """The job's last result when nothing it depends on changed since (its fingerprint is the
-    ledger's and its ``result.json`` is the one written then); else ``None``: predict it."""
-    row = fingerprints.get(plan.ident)
-    if row is None or plan.forced or plan.only is not None:
-        return None
-    fp, path, size, mtime_ns = row
+def load_result(out_dir: Path) -> dict[str, Any] | None:
     try:
-        st = Path(path).stat()
-    except OSError:
-        return None
-    if (st.st_size, st.st_mtime_ns) != (size, mtime_ns) or fp != plan_fingerprint(plan):
-        return None
-    try:
-        data = json.loads(Path(path).read_text("utf-8"))
+        data = json.loads((out_dir / RESULT_NAME).read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    result = JobResult.from_json(data)
-    return JobResult(
-        result.name,
-        result.ident,
-        result.out_dir,
-        tuple(StageResult(**{**_fields(s), "reused": True}) for s in result.stages),
-        0.0,
-        0,
+    return data if isinstance(data, dict) else None
+
+
+def signature_row(plan: JobPlan, result: JobResult) -> Row | None:
+    """The job's signature to record now that every stage is done (``None``: not to be
+    trusted, as after ``--only``, or an output already missing)."""
+    if plan.request is None or plan.listing is None or plan.context is None or plan.only is not None:
+        return None
+    if result.error is not None or any(s.error is not None and s.error.transient for s in result.stages):
+        return None
+    outputs = [o for s in result.stages if s.status is not StageStatus.SKIPPED for o in s.outputs]
+    return make_row(
+        path=plan.request,
+        context=plan.context,
+        listing=plan.listing,
+        extras=plan.extras,
+        out_dir=plan.out_dir,
+        outputs=[*outputs, RESULT_NAME, SUMMARY_NAME],
+        ident=plan.ident,
+        name=plan.name,
+        brief=result.summary_json(),
     )
 
 
@@ -746,9 +825,20 @@ class Predicted:
     envelope: StageResult | None = None
 
 
-def predict(plan: JobPlan, done: Mapping[str, Any] | Callable[[str], Any] | None = None) -> list[Predicted]:
+class _WouldRun(Exception):
+    """``predict(..., first_run=True)``: the answer is known, stop walking."""
+
+
+def predict(
+    plan: JobPlan,
+    done: Mapping[str, Any] | Callable[[str], Any] | None = None,
+    *,
+    first_run: bool = False,
+) -> list[Predicted]:
     """Which stage instances would run, from the ledger's ``done`` rows (checked against the
-    stamp's size and mtime) or, where the ledger has none, the stamp itself. Runs nothing."""
+    stamp's size and mtime, and every output still there) or, where the ledger has none, the
+    stamp itself. Runs nothing. ``first_run``: stop at the first instance that would run
+    (the coordinator only asks whether a job has work)."""
     out: list[Predicted] = []
 
     def lookup(key: str) -> Any:
@@ -768,6 +858,9 @@ def predict(plan: JobPlan, done: Mapping[str, Any] | Callable[[str], Any] | None
                     st = None
                 if st is not None and (st.st_size, st.st_mtime_ns) == (row.stamp_size, row.stamp_mtime_ns):
                     env = StageResult.from_json(json.loads(row.envelope))
+                    # an output deleted since (a single artifact): that stage runs again
+                    if not all(os.path.lexists(plan.out_dir / o) for o in env.outputs):
+                        env = None
             if env is None:
                 stamp = read_stamp(spath) if spath.exists() else None
                 if stamp is not None and stamp_valid(stamp, step.key, plan.out_dir):
@@ -780,9 +873,12 @@ def predict(plan: JobPlan, done: Mapping[str, Any] | Callable[[str], Any] | None
             out.append(Predicted(step.instance, "skip", step.key))
             return skipped(step.instance, "not selected")
         out.append(Predicted(step.instance, "run", step.key))
+        if first_run:
+            raise _WouldRun
         return None
 
-    walk(plan, obtain)
+    with contextlib.suppress(_WouldRun):
+        walk(plan, obtain)
     return out
 
 

@@ -18,6 +18,9 @@ Tables:
               options and versions), those inputs, options and versions as JSON, the
               envelope, and the stamp written beside its artifacts.
 ``done``      the latest finished envelope per key, for planning without reading stamps.
+``signatures`` per job as requested: its folder's metadata signature, its output folders'
+              state and its result's summary, so a finished, unchanged job is known done
+              without planning it (``pipeline.signature``).
 
 Every write is one short transaction; a coordinator killed at any moment leaves rows
 marked ``running``, which the next coordinator marks ``interrupted`` (``recover``).
@@ -32,7 +35,10 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.signature import Row
 
 SCHEMA_VERSION = 1
 
@@ -58,8 +64,9 @@ CREATE TABLE IF NOT EXISTS stages(
     inputs_json TEXT, options_json TEXT, versions_json TEXT, envelope_json TEXT,
     stamp_path TEXT, stamp_size INTEGER, stamp_mtime_ns INTEGER);
 CREATE INDEX IF NOT EXISTS stages_job ON stages(job_id, run_id);
-CREATE TABLE IF NOT EXISTS fingerprints(
-    ident TEXT PRIMARY KEY, fingerprint TEXT, result_path TEXT, result_size INTEGER, result_mtime_ns INTEGER);
+CREATE TABLE IF NOT EXISTS signatures(
+    path TEXT PRIMARY KEY, context TEXT, signature TEXT, state_json TEXT,
+    ident TEXT, name TEXT, out_dir TEXT, brief_json TEXT, racy INTEGER);
 CREATE TABLE IF NOT EXISTS done(
     key TEXT PRIMARY KEY, instance TEXT, status TEXT, envelope_json TEXT,
     stamp_path TEXT, stamp_size INTEGER, stamp_mtime_ns INTEGER);
@@ -169,26 +176,49 @@ class Ledger:
         ).fetchone()
         return DoneRow(*r) if r else None
 
-    def load_fingerprints(self) -> dict[str, tuple[str, str, int, int]]:
-        rows = self.db.execute(
-            "SELECT ident, fingerprint, result_path, result_size, result_mtime_ns FROM fingerprints"
-        ).fetchall()
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+    def load_signatures(self) -> dict[str, Row]:
+        """Every recorded job signature, in one query (planning thousands of jobs looks each up)."""
+        from pipeline.signature import Row
 
-    def remember_fingerprint(
-        self, ident: str, fingerprint: str, result_path: str, size: int, mtime_ns: int
-    ) -> None:
-        """The job's whole state (inputs, options, versions) whose every stage is stamped,
-        and the ``result.json`` written for it: the next plan of the same state is one look-up."""
+        rows = self.db.execute(
+            "SELECT path, context, signature, state_json, ident, name, out_dir, brief_json, racy "
+            "FROM signatures"
+        ).fetchall()
+        return {
+            r[0]: Row(
+                path=r[0],
+                context=r[1],
+                signature=r[2],
+                state=r[3],
+                ident=r[4],
+                name=r[5],
+                out_dir=r[6],
+                brief=r[7],
+                racy=bool(r[8]),
+            )
+            for r in rows
+        }
+
+    def remember_signature(self, row: Row) -> None:
         with self.tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO fingerprints VALUES(?,?,?,?,?)",
-                (ident, fingerprint, result_path, size, mtime_ns),
+                "INSERT OR REPLACE INTO signatures VALUES(?,?,?,?,?,?,?,?,?)",
+                (
+                    row.path,
+                    row.context,
+                    row.signature,
+                    row.state,
+                    row.ident,
+                    row.name,
+                    row.out_dir,
+                    row.brief,
+                    int(row.racy),
+                ),
             )
 
-    def forget_fingerprint(self, ident: str) -> None:
+    def forget_signature(self, path: str) -> None:
         with self.tx() as db:
-            db.execute("DELETE FROM fingerprints WHERE ident=?", (ident,))
+            db.execute("DELETE FROM signatures WHERE path=?", (path,))
 
     # -- jobs, runs, attempts ---------------------------------------------------------------
 

@@ -24,6 +24,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -130,6 +131,52 @@ def register_section(name: str, cls: type[Any]) -> None:
     CONFIG_MAP[name] = cls
 
 
+def settings_like(
+    name: str,
+    module: str,
+    doc: str,
+    source: type[Any],
+    fields: Mapping[str, dict[str, Any]],
+    *,
+    enabled: dict[str, Any] | None = None,
+) -> type[Any]:
+    """A section whose fields are ``source``'s own: the same names, types and defaults as
+    the library's options object (``BurnOptions``, ``HlsOptions``), so the spec key, the
+    flag and the command's own option cannot drift apart; ``fields`` maps each field taken
+    to its metadata (``opt``). A ``Path`` field becomes a path inside the job folder (a
+    string in the spec). ``enabled``: the metadata of an ``enabled = false`` switch first.
+    Assign the result to ``module.name`` (workers unpickle the settings by that name)."""
+    hints = typing.get_type_hints(source)
+    defaults = {f.name: f for f in dataclasses.fields(source)}
+    specs: list[tuple[str, Any, Any]] = []
+    if enabled is not None:
+        specs.append(("enabled", bool, field(default=False, metadata=enabled)))
+    for key, meta in fields.items():
+        hint = hints[key]
+        base, optional = _base_type(hint)
+        if base is Path:
+            hint = (str | None) if optional else str
+            meta = {**meta, "path": True}
+        specs.append((key, hint, field(default=defaults[key].default, metadata=meta)))
+    cls = dataclasses.make_dataclass(name, specs, frozen=True, slots=True)
+    cls.__module__ = module
+    cls.__doc__ = doc
+    return cls
+
+
+def options_from(settings: Any, target: type[Any]) -> dict[str, Any]:
+    """The values of ``settings`` that ``target`` (the library's options object) takes by
+    the same name, for ``target(**options_from(s, target), film=..., ...)``; path fields
+    are left to the caller (they resolve inside the job folder)."""
+    names = {f.name for f in dataclasses.fields(target)}
+    paths = set(path_fields(type(settings)))
+    return {
+        f.name: getattr(settings, f.name)
+        for f in dataclasses.fields(settings)
+        if f.name in names and f.name not in paths
+    }
+
+
 # -- types ------------------------------------------------------------------------------------
 
 
@@ -145,10 +192,16 @@ def _base_type(hint: Any) -> tuple[Any, bool]:
     return hint, False
 
 
+def _item_type(base: Any) -> Any:
+    """The element type of ``tuple[X, ...]``."""
+    args = typing.get_args(base)
+    return args[0] if args else str
+
+
 def _type_name(hint: Any) -> str:
     base, _ = _base_type(hint)
     if typing.get_origin(base) is tuple:
-        return "a list of strings"
+        return "a list of whole numbers" if _item_type(base) is int else "a list of strings"
     return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(
         base, str(base)
     )
@@ -171,6 +224,14 @@ def coerce(hint: Any, key: str, value: Any) -> Any:
             return None
         raise SettingError(key, f"must be {_type_name(hint)}")
     if typing.get_origin(base) is tuple:
+        if _item_type(base) is int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = [value]
+            if not isinstance(value, list | tuple) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value
+            ):
+                raise SettingError(key, f"must be a list of whole numbers, not {_shown(value)}")
+            return tuple(value)
         if isinstance(value, str):
             value = [value]
         if isinstance(value, dict) and key.endswith("severity"):
@@ -287,8 +348,16 @@ def click_options(fn: F) -> F:
                 stem = flag.removeprefix("--")
                 decorators.append(click.option(f"{flag}/--no-{stem}", dest, default=None, help=help_text))
             elif typing.get_origin(base) is tuple:
+                item: Any = int if _item_type(base) is int else str
                 decorators.append(
-                    click.option(flag, dest, multiple=True, metavar=f.metadata.get("metavar"), help=help_text)
+                    click.option(
+                        flag,
+                        dest,
+                        multiple=True,
+                        type=item,
+                        metavar=f.metadata.get("metavar"),
+                        help=help_text,
+                    )
                 )
             else:
                 kind: Any = {int: int, float: float}.get(base, str)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.stages import StageDef, StageInput, StageResult, StageStatus, enveloped, register
-from pipeline.stages_options import opt, register_section
+from pipeline.stages import StageDef, StageInput, StageResult, StageStatus, _in_job, enveloped, register
+from pipeline.stages_options import opt, options_from, register_section, settings_like
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,29 +32,68 @@ class SidecarsSettings:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class BurnSettings:
-    """``[burn]``: a burned-in H.264 MP4 per language (an encode)."""
+def _burn_settings() -> type[Any]:
+    from pipeline.burn import BurnOptions
 
-    enabled: bool = field(
-        default=False, metadata=opt("Burn each language into a copy of the film.", flag="--burn")
+    return settings_like(
+        "BurnSettings",
+        __name__,
+        """``[burn]``: a burned-in H.264 MP4 per language, height and aspect (an encode); the
+        fields are ``pipeline.burn.BurnOptions``' own, as ``subpipe burn`` takes them.""",
+        BurnOptions,
+        {
+            "heights": opt(
+                "Output heights of the burned films (default: the source's); at or below the source.",
+                flag="--burn-height",
+                metavar="H",
+            ),
+            "aspects": opt(
+                "Aspects: source, 1:1, 9:16, 4:5 or W:H (a centre crop); default: the source's only.",
+                flag="--burn-aspect",
+                metavar="A",
+            ),
+            "crop_x": opt(
+                "Crop position for the aspects: pixels from the left, or a share (0.3).", flag="--crop-x"
+            ),
+            "style": opt(
+                "A style preset for the burned text (default: 'default'; an ASS upload keeps its own).",
+                flag="--style",
+            ),
+            "font": opt(
+                "Font file to burn with (default: fontconfig's match for the style).", flag="--burn-font"
+            ),
+            "crf": opt("x264 CRF of the burned films.", flag="--burn-crf"),
+            "preset": opt("x264 preset of the burned films.", flag="--burn-preset"),
+        },
+        enabled=opt("Burn each language into a copy of the film.", flag="--burn"),
     )
-    crf: int = field(default=20, metadata=opt("x264 CRF of the burned films.", flag="--burn-crf"))
-    preset: str = field(
-        default="medium", metadata=opt("x264 preset of the burned films.", flag="--burn-preset")
+
+
+def _hls_settings() -> type[Any]:
+    from pipeline.hls import HlsOptions
+
+    return settings_like(
+        "HlsSettings",
+        __name__,
+        """``[hls]``: an HLS ladder with a WebVTT track per language (an encode); the fields
+        are ``pipeline.hls.HlsOptions``' own, as ``subpipe hls`` takes them.""",
+        HlsOptions,
+        {
+            "heights": opt(
+                "Ladder heights (default: 1080/720/480/360 cut at the source's).",
+                flag="--hls-height",
+                metavar="H",
+            ),
+            "segment_s": opt("HLS segment length, seconds.", flag="--segment"),
+            "crf": opt("x264 CRF of the HLS renditions.", flag="--hls-crf"),
+            "preset": opt("x264 preset of the HLS renditions.", flag="--hls-preset"),
+        },
+        enabled=opt("Package an HLS stream.", flag="--hls"),
     )
-    style: str | None = field(
-        default=None, metadata=opt("A style preset name for the burned text.", flag="--style")
-    )
 
 
-@dataclass(frozen=True, slots=True)
-class HlsSettings:
-    """``[hls]``: an HLS ladder with a WebVTT track per language (an encode)."""
-
-    enabled: bool = field(default=False, metadata=opt("Package an HLS stream.", flag="--hls"))
-    segment: int = field(default=6, metadata=opt("HLS segment length, seconds.", flag="--segment"))
-    crf: int = field(default=23, metadata=opt("x264 CRF of the HLS renditions.", flag="--hls-crf"))
+BurnSettings = _burn_settings()
+HlsSettings = _hls_settings()
 
 
 def _specs(si: StageInput) -> tuple[Any, ...]:
@@ -136,14 +175,13 @@ def run_burn(o: BurnStageOptions) -> StageResult:
 def _build_burn(si: StageInput) -> BurnStageOptions:
     from pipeline.burn import BurnOptions
 
-    s: BurnSettings = si.setting("burn")
+    s = si.setting("burn")
     options = BurnOptions(
         film=si.film,
         subtitles=_specs(si),
         out_dir=si.out_dir / "burn",
-        style=s.style,
-        crf=s.crf,
-        preset=s.preset,
+        font=_in_job(si, s.font),
+        **options_from(s, BurnOptions),
     )
     return BurnStageOptions("burn", si.out_dir, options)
 
@@ -175,9 +213,9 @@ def run_hls(o: HlsStageOptions) -> StageResult:
 def _build_hls(si: StageInput) -> HlsStageOptions:
     from pipeline.hls import HlsOptions
 
-    s: HlsSettings = si.setting("hls")
+    s = si.setting("hls")
     options = HlsOptions(
-        film=si.film, subtitles=_specs(si), out_dir=si.out_dir / "hls", segment_s=s.segment, crf=s.crf
+        film=si.film, subtitles=_specs(si), out_dir=si.out_dir / "hls", **options_from(s, HlsOptions)
     )
     return HlsStageOptions("hls", si.out_dir, options)
 

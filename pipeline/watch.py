@@ -105,12 +105,12 @@ class Watcher:
         ready = self.ready_jobs(now)
         if not ready:
             return []
-        plans, bad = make_plans(
+        planned = make_plans(
             ready, ledger=self.ledger, out_root=self.out_root, engine=self.engine, overrides=self.overrides
         )
-        results: list[Any] = list(bad)
-        if plans:
-            results += coordinator.run(plans, command=f"watch {self.root}")
+        results: list[Any] = list(planned.bad)
+        if planned.plans or planned.known:
+            results += coordinator.run(planned.plans, command=f"watch {self.root}", known=planned.known)
         for folder in ready:
             seen = self.seen[folder]
             if not self.stopping:

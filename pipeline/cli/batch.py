@@ -40,16 +40,23 @@ def command(**params: Any) -> None:
     overrides = pop_cli_overrides(params)
     as_json: bool = params["as_json"]
     started = time.perf_counter()
-    paths = discover(list(params["dirs"]))
+    listings: dict[str, Any] = {}
+    paths = discover(list(params["dirs"]), listings)
     if not paths:
         raise click.UsageError(
             "no job found (a folder with a film, or a job.toml) under " + ", ".join(map(str, params["dirs"]))
         )
     engine = EngineSettings(workers=params["workers"], cluster=params["cluster"])
     with open_ledger(params["ledger"]) as ledger:
-        plans, bad = make_plans(
-            paths, ledger=ledger, out_root=params["out"], engine=engine, overrides=overrides
+        planned = make_plans(
+            paths,
+            ledger=ledger,
+            out_root=params["out"],
+            engine=engine,
+            overrides=overrides,
+            listings=listings,
         )
+        plans, bad = planned.plans, planned.bad
         coordinator = Coordinator(ledger, engine)
         view = LiveView(coordinator.progress, engine.worker_count())
         if not as_json:
@@ -57,7 +64,7 @@ def command(**params: Any) -> None:
             for u in bad:
                 click.echo(f"FAILED  {u.name}: {u.reason}", err=True)
         with coordinator:
-            results = coordinator.run(plans, command=command_line())
+            results = coordinator.run(plans, command=command_line(), known=planned.known)
             cluster = coordinator.cluster_started
         view.finish()
     everything: list[Any] = [*results, *bad]

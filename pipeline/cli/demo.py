@@ -8,6 +8,7 @@ import click
 
 from pipeline.cli.output import emit_json
 from pipeline.demo_stages import DemoReport, StageRecord, run_demo
+from pipeline.job import shown_outputs
 
 _MARK = {"ok": "ok", "failed": "FAILED", "refused": "REFUSED", "skipped": "skipped"}
 
@@ -15,8 +16,11 @@ _MARK = {"ok": "ok", "failed": "FAILED", "refused": "REFUSED", "skipped": "skipp
 def _show(record: StageRecord, root: Path) -> None:
     took = "reused" if record.reused else f"{record.seconds:.1f} s"
     click.echo(f"  {_MARK[record.status]:<8} {record.name:<14} {record.summary}  ({took})")
-    for shown in record.to_json(root)["outputs"]:
-        click.echo(f"{'':26}{shown}")
+    shown, more = shown_outputs(record.to_json(root)["outputs"])
+    for path in shown:
+        click.echo(f"{'':26}{path}")
+    if more:
+        click.echo(f"{'':26}(and {more} more files)")
 
 
 @click.command("demo")
@@ -30,8 +34,11 @@ def _show(record: StageRecord, root: Path) -> None:
 def command(directory: Path, as_json: bool, workers: int) -> None:
     """Make a short demo film with Russian speech and its ru/en/pl subtitle uploads, as
     translators deliver them (KOI8-R, cp1250 and 2.5 s late, planted flaws), then run the
-    pipeline on them as a job (the same as subpipe run DIR/input --out DIR/output, on an
-    embedded Dask cluster, recorded in DIR/ledger.sqlite) and show where every output is.
+    pipeline on them as a job with every stage on (the same as subpipe run DIR/input --out
+    DIR/output --sidecars --burn --hls, on an embedded Dask cluster, recorded in
+    DIR/ledger.sqlite) and show where every output is: the soft-subtitle MKV, the sidecar
+    files, a burned-in MP4 per language, the proof sheet, the HLS master playlist and the
+    job's report.html.
     The demo then checks what it planted: every flaw found, fixed where safe, the late
     Polish file aligned back onto the truth.
 
@@ -62,7 +69,10 @@ def command(directory: Path, as_json: bool, workers: int) -> None:
         click.echo(f"{shown}; inputs in {root / 'input'}, results in {root / 'output'}")
         if report.result_file is not None:
             click.echo(f"result: {report.result_file}")
-            if page is not None and page.is_file():
-                click.echo(f"report: {page}")
+        if report.outputs:
+            click.echo("\nWhere everything is:")
+            width = max(len(what) for what, _ in report.outputs)
+            for what, path in report.outputs:
+                click.echo(f"  {what:<{width}}  {path}")
     if report.error is not None:
         raise report.error

@@ -120,7 +120,7 @@ def command(**params: Any) -> None:
     )
     load_job(job)  # a bad spec: one line naming file, line and key, exit 2
     with open_ledger(params["ledger"]) as ledger:
-        plans, bad = make_plans(
+        planned = make_plans(
             [job],
             ledger=ledger,
             out_root=params["out"],
@@ -129,27 +129,31 @@ def command(**params: Any) -> None:
             from_stage=params["from_stage"],
             only_stage=params["only_stage"],
             single=True,
+            signatures=not params["dry_run"],  # a dry run shows every stage: it needs the plan
         )
-        if bad:
-            raise click.ClickException(bad[0].reason)
-        plan = plans[0]
+        if planned.bad:
+            raise click.ClickException(planned.bad[0].reason)
         if params["dry_run"]:
-            _dry_run(plan, ledger, as_json)
+            _dry_run(planned.plans[0], ledger, as_json)
             return
-        with Coordinator(ledger, engine, listener=None if as_json else _stage_printer()) as coordinator:
-            todo, _ = coordinator.triage([plan])
-            result = coordinator.run([plan], command=command_line())[0]
-            started = coordinator.cluster_started
+        if planned.known:  # its signature matched: nothing changed since it finished
+            result = planned.known[0].full()
+            started = False
+        else:
+            listener = None if as_json else _stage_printer()
+            with Coordinator(ledger, engine, listener=listener) as coordinator:
+                result = coordinator.run(planned.plans, command=command_line())[0]
+                started = coordinator.cluster_started
     if as_json:
         emit_json(result.to_json())
     else:
-        if not todo:
+        if result.ran == 0 and result.error is None and not started:
             click.echo(
-                f"{plan.name}: up to date: every stage's stamp matches its inputs; nothing run, no ffmpeg "
+                f"{result.name}: up to date: every stage's stamp matches its inputs; nothing run, no ffmpeg "
                 "started"
             )
         click.echo(summary_text(result), nl=False)
-        click.echo(f"result: {plan.out_dir / 'result.json'}" + ("" if started else " (no cluster started)"))
+        click.echo(f"result: {result.out_dir / 'result.json'}" + ("" if started else " (no cluster started)"))
     if result.exit_code:
         sys.exit(result.exit_code)
 

@@ -109,3 +109,23 @@ def test_no_job_found_is_a_usage_error(tmp_path: Path) -> None:
     env = {**os.environ, "SUBPIPE_LEDGER": str(tmp_path / "ledger.sqlite")}
     done = subpipe("batch", tmp_path, env=env)
     assert done.returncode == 2 and "no job found" in done.stderr
+
+
+def test_an_internal_error_in_a_job_is_one_line_not_a_worker_traceback(tmp_path: Path) -> None:
+    """A job whose output folder cannot be made (a file already has its name) fails inside
+    the Dask task: the user sees the job's one-line reason, not distributed's "Compute
+    Failed" log with a traceback; the other job finishes."""
+    film = speech_film(tmp_path / "base.mp4", 2)
+    uploads = tmp_path / "uploads"
+    job_folder(uploads / "blocked", film, langs=("en",), count=2)
+    job_folder(uploads / "fine", film, langs=("en",), count=2)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "blocked").write_text("not a folder", encoding="utf-8")
+    env = {**os.environ, "SUBPIPE_LEDGER": str(tmp_path / "ledger.sqlite")}
+    done = subpipe("batch", uploads, "--out", out, "--workers", "1", env=env)
+    assert done.returncode == 1, done.stderr
+    assert "Compute Failed" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    line = next(x for x in done.stderr.splitlines() if x.startswith("FAILED"))
+    assert "blocked" in line and "internal error: NotADirectoryError" in line and "out/blocked" in line
+    assert "fine" in done.stdout and (out / "fine" / "film.mkv").is_file()

@@ -142,6 +142,65 @@ def test_run_rerun_and_a_replaced_subtitle(film: Path, tmp_path: Path) -> None:
         == db.execute("SELECT key FROM stages WHERE instance='align:pl' ORDER BY id DESC").fetchone()[0]
     )
 
+    # single artifacts deleted (not result.json): exactly the stages that made them run again
+    (out / "fixed" / "film.ru.srt").unlink()
+    (out / "film.mkv").unlink()
+    fourth = subpipe("run", job, "--json", env=env)
+    assert fourth.returncode == 0, fourth.stderr
+    assert ran(json.loads(fourth.stdout)) == {"fix:ru", "mux"}
+    assert (out / "fixed" / "film.ru.srt").is_file()
+    assert [s.language for s in probe(out / "film.mkv").subtitles] == ["rus", "eng", "pol"]
+
+
+def test_render_stages_in_a_job_and_reused(tmp_path: Path) -> None:
+    """--sidecars --burn --hls through ``subpipe run``: every output there and verified by
+    reading it back, the ledger recording each stage, and a re-run reusing all of it."""
+    short = speech_film(tmp_path / "short.mp4", 3)
+    job = job_folder(tmp_path / "job", short, count=3)
+    spy = ffmpeg_spy(tmp_path)
+    env = env_for(tmp_path, spy)
+    flags = ["--sidecars", "--burn", "--hls", "--burn-height", "90", "--hls-height", "90", "--segment", "2"]
+    first = subpipe("run", job, *flags, "--json", env=env, timeout=600)
+    assert first.returncode == 0, first.stderr
+    result = json.loads(first.stdout)
+    status = {s["stage"]: s["status"] for s in result["stages"]}
+    assert status["sidecars"] == status["burn"] == status["hls"] == "ok"
+    out = job / "subpipe-out"
+    sidecars = sorted(p.name for p in (out / "sidecars").iterdir() if not p.name.startswith("."))
+    assert sidecars == [f"film.{t}.{x}" for t in ("en", "pl", "ru") for x in ("srt", "vtt")]
+    vtt = (out / "sidecars" / "film.ru.vtt").read_text("utf-8")
+    assert vtt.startswith("WEBVTT") and any("а" <= c <= "я" for c in vtt)  # the Russian text, as UTF-8
+    source = probe(short)
+    for tag in ("en", "pl", "ru"):
+        info = probe(out / "burn" / f"film.{tag}.90p.mp4")
+        assert info.video[0].height == 90 and not info.subtitles  # burned in, not a soft track
+        assert abs((info.duration_ms or 0) - (source.duration_ms or 0)) <= 80  # within two frames
+    assert (out / "burn" / "film.proof.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import m3u8
+
+    master = m3u8.load(str(out / "hls" / "master.m3u8"))
+    subs = {m.language: m.name for m in master.media if m.type == "SUBTITLES"}
+    assert subs == {"ru": "Русский", "en": "English", "pl": "Polski"}
+    for playlist in master.playlists:
+        for segment in m3u8.load(str(out / "hls" / playlist.uri)).segments:
+            assert (out / "hls" / segment.uri).is_file()
+    db = sqlite3.connect(tmp_path / "ledger.sqlite")
+    recorded = dict(
+        db.execute("SELECT instance, status FROM stages WHERE instance IN ('sidecars','burn','hls')")
+    )
+    assert recorded == {"sidecars": "ok", "burn": "ok", "hls": "ok"}
+    for stage in ("burn", "hls"):
+        key = next(s["key"] for s in result["stages"] if s["stage"] == stage)
+        assert db.execute("SELECT status FROM done WHERE key=?", (key,)).fetchone() == ("ok",)
+        assert (out / stage / f".{stage}.stamp.json").is_file()
+
+    # nothing changed: every render output reused, no ffmpeg started
+    before = calls(tmp_path)
+    again = subpipe("run", job, *flags, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "up to date" in again.stdout and calls(tmp_path) == before
+    assert "hls/master.m3u8" in again.stdout and "film.ru.90p.mp4" in again.stdout
+
 
 def test_dry_run_only_and_from(film: Path, tmp_path: Path) -> None:
     job = job_folder(tmp_path / "job", film)

@@ -70,13 +70,15 @@ def flaws(demo: DemoRun) -> list[dict[str, Any]]:
 JOB_STAGES = [
     f"{stage}:{lang}" for stage in ("inspect", "fix", "align", "validate") for lang in ("en", "pl", "ru")
 ]
+#: The job-wide stages after them: the demo turns every render stage on.
+RENDER = ["mux", "sidecars", "burn", "hls", "report"]
 
 
 @pytest.mark.media
 def test_demo_runs_as_a_job_through_the_engine(demo: DemoRun) -> None:
     stages = {s["name"]: s for s in demo.report["stages"]}
     assert list(stages) == [
-        "inputs", "check:inspect", "check:flaws", *JOB_STAGES, "mux", "report", "check:fix", "check:align",
+        "inputs", "check:inspect", "check:flaws", *JOB_STAGES, *RENDER, "check:fix", "check:align",
     ]  # fmt: skip
     assert "output/crackdown.mkv" in stages["mux"]["outputs"]
     problems = {n: s["summary"] for n, s in stages.items() if s["status"] != "ok"}
@@ -86,13 +88,36 @@ def test_demo_runs_as_a_job_through_the_engine(demo: DemoRun) -> None:
     # the job's own record, as `subpipe run` writes it, and the ledger the engine kept
     result = json.loads((demo.root / "output" / "result.json").read_text("utf-8"))
     assert result["status"] == "ok"
-    assert [s["stage"] for s in result["stages"]] == [*JOB_STAGES, "mux", "report"]
+    assert [s["stage"] for s in result["stages"]] == [*JOB_STAGES, *RENDER]
     assert result["languages"] == {"en": "ok", "pl": "ok", "ru": "ok"}
     import sqlite3
 
     db = sqlite3.connect(demo.root / "ledger.sqlite")
     assert db.execute("SELECT status FROM attempts").fetchall() == [("ok",)]
-    assert db.execute("SELECT COUNT(*) FROM stages WHERE status='ok' AND reused=0").fetchone() == (14,)
+    assert db.execute("SELECT COUNT(*) FROM stages WHERE status='ok' AND reused=0").fetchone() == (17,)
+
+
+@pytest.mark.media
+def test_demo_renders_every_output_and_says_where(demo: DemoRun) -> None:
+    """All stages on: the closing list names each output, and each is what it claims."""
+    where = {o["what"]: Path(o["path"]) for o in demo.report["outputs"]}
+    out = demo.root / "output"
+    assert where["soft-subtitle film (mux)"] == out / "crackdown.mkv"
+    assert where["sidecar SRT/WebVTT files"] == out / "sidecars"
+    assert sorted(p.name for p in (out / "sidecars").glob("crackdown.*")) == [
+        f"crackdown.{t}.{x}" for t in ("en", "pl", "ru") for x in ("srt", "vtt")
+    ]
+    for tag in ("en", "pl", "ru"):
+        burned = where[f"burned-in film ({tag})"]
+        info = probe(burned)
+        assert burned.parent == out / "burn" and info.video[0].height == 180 and not info.subtitles
+    sheet = where["proof sheet (a burned frame per language)"]
+    assert sheet.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import m3u8
+
+    master = m3u8.load(str(where["HLS master playlist"]))
+    assert sorted(m.language for m in master.media if m.type == "SUBTITLES") == ["en", "pl", "ru"]
+    assert where["job report (open in a browser)"] == out / "report.html"
 
 
 @pytest.mark.media
@@ -316,8 +341,12 @@ def test_human_report_and_second_run_into_the_same_folder(demo: DemoRun) -> None
         assert re.search(rf"^\s+ok\s+{stage}\s", again.stdout, re.M), again.stdout
     # the second run found every job stage stamped: nothing ran again
     reused = re.findall(r"\(reused\)$", again.stdout, re.M)
-    assert len(reused) == len(JOB_STAGES) + 2, again.stdout  # and mux, report
+    assert len(reused) == len(JOB_STAGES) + len(RENDER), again.stdout  # and mux ... report
     assert "output/crackdown.mkv" in again.stdout
+    closing = again.stdout.split("Where everything is:", 1)[1]
+    for name in ("crackdown.mkv", "sidecars", "crackdown.ru.180p.mp4", "crackdown.proof.png", "master.m3u8"):
+        assert name in closing, closing
+    assert "report.html" in closing
     assert stranger.read_text("utf-8") == "mine"
     assert {p: p.read_bytes() for p in before} == before  # deterministic
     assert not [p for p in demo.root.rglob(f"*{MARKER}*")]  # no temporaries left

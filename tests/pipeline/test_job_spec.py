@@ -186,3 +186,53 @@ def test_every_spec_key_with_a_flag_is_a_cli_option_on_the_same_field() -> None:
         max_cps=15.0, max_line_length=40, disable=("typo", "read")
     )
     assert "mux" in STAGES and all(s.section in (None, *CONFIG_MAP) for s in STAGES.values())
+
+
+def test_burn_and_hls_sections_are_the_commands_own_options(tmp_path: Path) -> None:
+    """[burn] and [hls] take their fields from BurnOptions and HlsOptions (same names, types,
+    defaults), so a spec key, a run flag and `subpipe burn`'s option are one field."""
+    from pipeline.burn import BurnOptions
+    from pipeline.hls import HlsOptions
+
+    for section, source in (("burn", BurnOptions), ("hls", HlsOptions)):
+        theirs = {f.name: f.default for f in dataclasses.fields(source)}
+        ours = {f.name: f.default for f in dataclasses.fields(CONFIG_MAP[section]) if f.name != "enabled"}
+        assert ours and all(theirs[k] == v for k, v in ours.items()), section
+    assert {"heights", "aspects", "font"} <= {f.name for f in dataclasses.fields(CONFIG_MAP["burn"])}
+    assert "heights" in {f.name for f in dataclasses.fields(CONFIG_MAP["hls"])}
+
+    job = folder_job(tmp_path)
+    (job / "title.ttf").write_bytes(b"font")
+    spec = job / "job.toml"
+    spec.write_text(
+        '[burn]\nenabled = true\nheights = [720, 480]\naspects = ["source", "9:16"]\nfont = "title.ttf"\n'
+        "[hls]\nheights = [360]\nsegment_s = 4\n",
+        encoding="utf-8",
+    )
+    loaded = load_job(spec)
+    burn, hls = loaded.setting("burn"), loaded.setting("hls")
+    assert burn.heights == (720, 480) and burn.aspects == ("source", "9:16") and burn.font == "title.ttf"
+    assert hls.heights == (360,) and hls.segment_s == 4
+    spec.write_text('[burn]\nheights = ["720p"]\n', encoding="utf-8")
+    with pytest.raises(JobSpecError, match=r"job.toml:2: \[burn\] heights: must be a list of whole numbers"):
+        load_job(spec)
+    spec.write_text('[burn]\nfont = "../elsewhere.ttf"\n', encoding="utf-8")
+    with pytest.raises(JobSpecError, match="leads outside the job folder"):
+        load_job(spec)
+
+    # the flags: repeated --burn-height and --hls-height become the same tuples
+    @click.command()
+    @click_options
+    def cmd(**params: object) -> None:
+        overrides = pop_cli_overrides(dict(params))
+        burn = merged("burn", CONFIG_MAP["burn"](), overrides["burn"])
+        hls = merged("hls", CONFIG_MAP["hls"](), overrides["hls"])
+        click.echo(f"{burn.heights} {hls.heights} {burn.enabled}")
+
+    from click.testing import CliRunner
+
+    done = CliRunner().invoke(
+        cmd, ["--burn", "--burn-height", "720", "--burn-height", "480", "--hls-height", "360"]
+    )
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == "(720, 480) (360,) True"
