@@ -16,6 +16,7 @@ back would drop that text.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -209,5 +210,16 @@ def _cite_source(
             old_at = source_lines[f.cue - 1]
             if new_at is not None and old_at is not None:
                 line = old_at + (line - new_at)
-        out.append(dataclasses.replace(f, path=path, line=line))
+        if line == f.line and path == f.path:  # the usual case: the same lines, nothing to copy
+            out.append(f)
+            continue
+        values = list(_finding_values(f))
+        values[_PATH_AT], values[_LINE_AT] = path, line
+        out.append(Finding(*values))
     return out
+
+
+#: ``dataclasses.replace`` by position (a frozen dataclass's ``replace`` costs ~15 µs a finding).
+_FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
+_finding_values = operator.attrgetter(*_FINDING_FIELDS)
+_PATH_AT, _LINE_AT = _FINDING_FIELDS.index("path"), _FINDING_FIELDS.index("line")

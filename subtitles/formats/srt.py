@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from subtitles.formats.base import ParseOutcome, SubtitleFormat, head_lines, split_lines
 from subtitles.formats.markup import cue_html, srt_text
@@ -23,10 +23,14 @@ from subtitles.timing import format_srt_time
 _TS = r"(-?)[ \t]*(?:(\d+)[ \t]*:[ \t]*)?(\d{1,2})[ \t]*:[ \t]*(\d{1,2})(?:[ \t]*([,.])[ \t]*(\d{1,3})\d*)?"
 _TIMING = re.compile(rf"^\s*{_TS}[ \t]*(?:-+>|→)[ \t]*{_TS}(?:[ \t]+.*)?\s*$")
 _NUMBER = re.compile(r"^\s*\d+\s*$")
+#: A timing line as a careful writer spells it (``01:02:03,004 --> 01:02:05,006``, nothing
+#: else on the line): read without the tolerant pattern's notes, which it would not have.
+_CANONICAL = re.compile(r"(\d+):([0-5]\d):([0-5]\d),(\d\d\d) --> (\d+):([0-5]\d):([0-5]\d),(\d\d\d)")
 
 
-@dataclass(frozen=True)
-class _Timing:
+class _Timing(NamedTuple):
+    """A read timing line (a tuple: made once per cue, it costs less than a dataclass)."""
+
     start: int
     end: int
     notes: tuple[str, ...]
@@ -55,6 +59,10 @@ def _time(groups: tuple[str | None, ...]) -> tuple[int, list[str]]:
 
 def parse_timing(line: str) -> _Timing | None:
     """Read a SubRip timing line tolerantly; ``None`` when it cannot be read at all."""
+    canonical = _CANONICAL.fullmatch(line)
+    if canonical is not None:  # most lines of most files: the same value, no notes
+        h1, m1, s1, f1, h2, m2, s2, f2 = map(int, canonical.groups())
+        return _Timing(((h1 * 60 + m1) * 60 + s1) * 1000 + f1, ((h2 * 60 + m2) * 60 + s2) * 1000 + f2, ())
     match = _TIMING.match(line)
     if match is None:
         return None
@@ -119,12 +127,20 @@ class SubRip(SubtitleFormat):
             nxt = starts[k + 1] if k + 1 < len(starts) else n
             nxt_idx = index_lines[k + 1] if k + 1 < len(starts) else None
             end_region = nxt_idx if nxt_idx is not None else nxt
-            body = list(range(t + 1, end_region))
-            body = _cut_orphan_block(body, lines, blank, out)
-            while body and blank[body[-1]]:
-                body.pop()
-            interior_blank = [i for i in body if blank[i]]
-            text_lines = [lines[i] for i in body if not blank[i]]
+            body_end = end_region
+            while body_end > t + 1 and blank[body_end - 1]:
+                body_end -= 1
+            if True not in blank[t + 1 : body_end]:
+                # no blank line inside: nothing to cut or report (the usual cue), so the
+                # general path's steps below would give this same text
+                interior_blank: list[int] = []
+                text_lines = lines[t + 1 : body_end]
+            else:
+                body = _cut_orphan_block(list(range(t + 1, end_region)), lines, blank, out)
+                while body and blank[body[-1]]:
+                    body.pop()
+                interior_blank = [i for i in body if blank[i]]
+                text_lines = [lines[i] for i in body if not blank[i]]
 
             tm = timing[t]
             previous_index = _check_index(idx_line, t, lines, previous_index, out)
