@@ -119,7 +119,7 @@ def graph_args(
     for out in outputs:
         if out.picture is not None and out.picture not in pictures:
             pictures.append(out.picture)
-    decoded = _fan_out(source[video], len(pictures))
+    decoded = _fan_out(source[video], len(pictures)) if pictures else []
     shared: dict[Picture, list[Any]] = {}
     for picture, stream in zip(pictures, decoded, strict=True):
         users = sum(1 for o in outputs if o.picture == picture)
