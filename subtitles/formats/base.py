@@ -144,7 +144,9 @@ class SubtitleFormat:
 
         Everything the format can hold is kept: markup (from the source's own markup when
         the cue text is unchanged), styles, WebVTT identifiers, settings and blocks; what
-        it cannot hold is left out cleanly, never written as stray tags. A time the format
-        cannot store (before zero, past its largest) raises ``ContentError`` naming the cue.
+        it cannot hold is left out cleanly, never written as stray tags. A time past the
+        largest the format can spell (``max_time_ms``) raises ``InputError`` (exit 2) naming
+        the file and the cue's line, before the format's own writer runs; a writer that
+        cannot say a time before zero (WebVTT) raises ``ContentError`` (exit 1) naming the cue.
         """
         raise NotImplementedError
