@@ -532,6 +532,7 @@ def make_speech_film(
     size: tuple[int, int] = (320, 180),
     title: str | None = None,
     language: str | None = None,
+    cuts_ms: Sequence[int] = (),
 ) -> Path:
     """A small film: generated H.264 video plus ``audio`` as AAC, as long as the audio.
 
@@ -541,6 +542,10 @@ def make_speech_film(
     tiny and still-image tuned (a 60-minute film: about 45 s on a busy 2-core machine).
     ``language`` tags the audio stream (ISO 639-2, e.g. ``rus``). Written atomically and
     checked (one video and one audio stream, duration) before it appears under ``path``.
+
+    ``cuts_ms`` (with a ``title``) are hard cuts: at each the background switches to the next
+    of ``CUT_COLOURS`` (different in hue and brightness, so a content detector cannot miss
+    one), from the first frame at or after that time, by frame number (no float rounding).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -554,6 +559,8 @@ def make_speech_film(
         raise UsageError(f"frame rate must be positive, not {fps}")
     if audio.size == 0:
         raise UsageError("no audio samples to make a film of")
+    if cuts_ms and title is None:
+        raise UsageError("cuts need a title film (the test pattern has no background to switch)")
     seconds = audio.size / rate
     duration = f"{seconds:.6f}"
     rate_arg = fps_ratio(fps)
@@ -571,7 +578,7 @@ def make_speech_film(
             clock_size = max(6, height // 16)
             video_filter = [
                 "-vf",
-                f"drawtext=textfile={filter_path(title_file)}:expansion=none:font=DejaVu Sans"
+                _cut_boxes(cuts_ms, fps) + f"drawtext=textfile={filter_path(title_file)}:expansion=none:font=DejaVu Sans"
                 f":fontsize={title_size}:fontcolor=white:x=(w-text_w)/2:y=h*0.18,"
                 f"drawtext=text='%{{pts\\:hms}}':font=DejaVu Sans Mono:fontsize={clock_size}"
                 f":fontcolor=0xb0b0b0:x=w-text_w-{clock_size // 2}:y={clock_size // 2}",
@@ -595,6 +602,26 @@ def make_speech_film(
             )
             _verify(tmp, path, seconds, want_video=True)
     return path
+
+
+#: Backgrounds a title film switches between at its cuts (the first is the title card's).
+CUT_COLOURS = ("0x1c2533", "0x7a4a12", "0x2f6b3a", "0x5a2060")
+
+
+def _cut_boxes(cuts_ms: Sequence[int], fps: Fraction) -> str:
+    """``drawbox`` filters (ending in a comma) filling the frame with each shot's colour."""
+    if not cuts_ms:
+        return ""
+    frames = [math.ceil(Fraction(int(ms)) * fps / 1000) for ms in cuts_ms]
+    if any(f <= 0 for f in frames) or any(b <= a for a, b in zip(frames, frames[1:], strict=False)):
+        raise UsageError(f"cuts must be after the first frame and in increasing order, not {list(cuts_ms)}")
+    boxes = []
+    for k, first in enumerate(frames):
+        last = frames[k + 1] if k + 1 < len(frames) else None
+        when = f"gte(n,{first})" + (f"*lt(n,{last})" if last is not None else "")
+        colour = CUT_COLOURS[1 + k % (len(CUT_COLOURS) - 1)]
+        boxes.append(f"drawbox=x=0:y=0:w=iw:h=ih:color={colour}:t=fill:enable='{when}'")
+    return ",".join(boxes) + ","
 
 
 def _verify(tmp: Path, final: Path, seconds: float, *, want_video: bool) -> None:

@@ -282,6 +282,28 @@ def test_title_file_in_a_temporary_folder_with_filter_characters(
     assert list(odd.iterdir()) == []
 
 
+def test_cuts_are_shot_changes_the_detector_finds_to_the_frame(
+    tmp_path: Path, short_audio: npt.NDArray[np.float32]
+) -> None:
+    """``cuts_ms`` switches the background at those times: media/shots.py finds each cut at
+    its exact frame (25 fps: 1000 ms is frame 25, 2520 ms frame 63, 4480 ms frame 112) and
+    nothing else, and the frame before a cut still shows the previous shot's colour."""
+    from media.shots import detect_cuts
+
+    cuts = (1000, 2520, 4480)
+    out = make_speech_film(tmp_path / "cuts.mp4", audio=short_audio, size=(160, 90), title="T", cuts_ms=cuts)
+    found = detect_cuts(out)
+    assert found.frames == (25, 63, 112)
+    assert found.times_ms == cuts
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24")[80, 4].astype(int) for f in container.decode(video=0)]
+    for cut in (25, 63, 112):
+        assert np.abs(frames[cut] - frames[cut - 1]).sum() > 60  # a visible change of colour
+        assert np.abs(frames[cut] - frames[cut + 1]).sum() < 12  # the same shot goes on
+    with pytest.raises(UsageError, match="increasing"):
+        make_speech_film(tmp_path / "bad.mp4", audio=short_audio, title="T", cuts_ms=(2000, 1000))
+
+
 @pytest.mark.parametrize("suffix", [".m4a", ".opus", ".flac", ".wav"])
 def test_speech_audio_file_round_trips(
     tmp_path: Path, short_audio: npt.NDArray[np.float32], suffix: str
