@@ -232,6 +232,8 @@ def fix_track(
         )
         if profile.is_enabled(rule_id)
     ]
+    # one search for "could any step change this text?": most cues need none of them
+    any_step = re.compile("|".join(f"(?:{test.pattern})" for _r, _s, test in steps)) if steps else None
     fix_mojibake = profile.is_enabled("enc.mojibake")
     fix_tags = profile.is_enabled("text.tags")
 
@@ -251,7 +253,9 @@ def fix_track(
         if template is not None:
             current = template.text
             closing = template.closing
-            for rule_id, step, test in steps:
+            seen = current.replace(nz.P, "") if nz.P in current else current
+            # no step's test matches: no step runs, ``current`` stays, and none would match later
+            for rule_id, step, test in steps if any_step is not None and any_step.search(seen) else ():
                 if not test.search(current.replace(nz.P, "") if nz.P in current else current):
                     continue  # what the step would see holds nothing it changes
                 after = nz.through_tags(current, step, closing)
@@ -369,7 +373,11 @@ def _fix_timing(
     film_end = ctx.film_duration_ms
     if res.max_ms is not None:  # a cue is not lengthened past what the format can spell
         film_end = res.max_ms if film_end is None else min(film_end, res.max_ms)
-    chars = [len(visible(r, markup)) - visible(r, markup).count("\n") for r in raw]  # type: ignore[arg-type]
+    shown = [visible(r, markup) for r in raw]  # type: ignore[arg-type]
+    chars = [len(v) - v.count("\n") for v in shown]
+    del shown
+    # whether each cue is positioned: asked twice a cue below; every such tag has a backslash
+    positioned = [bool("\\" in r and _POSITIONED.search(r)) for r in raw]
 
     def times(i: int) -> str:
         return f"{format_ms(cues[i].start)} --> {format_ms(cues[i].end)}"
@@ -379,11 +387,13 @@ def _fix_timing(
         return chars[i] * 1000 / duration if duration > 0 else math.inf
 
     def set_end(rule: str, i: int, end: int) -> None:
-        if end == cues[i].end or end <= cues[i].start:
+        cue = cues[i]
+        if end == cue.end or end <= cue.start:
             return
-        before = times(i)
-        cues[i].end = end
-        record(rule, i, before, times(i))
+        start = format_ms(cue.start)  # ``times`` before and after, the start spelt once
+        before = f"{start} --> {format_ms(cue.end)}"
+        cue.end = end
+        record(rule, i, before, f"{start} --> {format_ms(end)}")
 
     def shortening_keeps_readable(i: int, end: int) -> bool:
         """A trimmed cue must stay long enough and readable: never below the minimum
@@ -432,9 +442,7 @@ def _fix_timing(
         ca = cues[a]
         if b is not None:
             cb = cues[b]
-            exempt = bool(_POSITIONED.search(raw[a])) != bool(_POSITIONED.search(raw[b])) or (
-                markup == "ass" and ca.style != cb.style
-            )
+            exempt = positioned[a] != positioned[b] or (markup == "ass" and ca.style != cb.style)
             overlap = ca.end - cb.start
             if (
                 0 < overlap <= overlap_max
