@@ -117,11 +117,12 @@ def bench_hls(work: Path, minutes: int) -> None:
     plan = hls(HlsOptions(film, (), work / "plan", heights=heights, dry_run=True))
     bare = work / "bare"
     bare.mkdir()
-    rate = probe(film).frame_rate or Fraction(25)
+    info = probe(film)
+    rate = info.frame_rate or Fraction(25)
     spec = H.LadderSpec(
         plan.renditions, options.segment_s, rate, audio=True, crf=options.crf, preset=options.preset
     )
-    command = H.ladder_command(film, spec, bare)
+    command = H.ladder_command(film, spec, bare, origin_ms=info.video_start_ms)
     b = timed(lambda: ffmpeg(command, timeout=7200, what="bare ladder"))
     a = timed(lambda: hls(options))
     ratio = a.wall_s / b.wall_s
