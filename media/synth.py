@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import itertools
 import logging
 import math
 import tempfile
@@ -578,7 +579,8 @@ def make_speech_film(
             clock_size = max(6, height // 16)
             video_filter = [
                 "-vf",
-                _cut_boxes(cuts_ms, fps) + f"drawtext=textfile={filter_path(title_file)}:expansion=none:font=DejaVu Sans"
+                _cut_boxes(cuts_ms, fps)
+                + f"drawtext=textfile={filter_path(title_file)}:expansion=none:font=DejaVu Sans"
                 f":fontsize={title_size}:fontcolor=white:x=(w-text_w)/2:y=h*0.18,"
                 f"drawtext=text='%{{pts\\:hms}}':font=DejaVu Sans Mono:fontsize={clock_size}"
                 f":fontcolor=0xb0b0b0:x=w-text_w-{clock_size // 2}:y={clock_size // 2}",
@@ -613,7 +615,7 @@ def _cut_boxes(cuts_ms: Sequence[int], fps: Fraction) -> str:
     if not cuts_ms:
         return ""
     frames = [math.ceil(Fraction(int(ms)) * fps / 1000) for ms in cuts_ms]
-    if any(f <= 0 for f in frames) or any(b <= a for a, b in zip(frames, frames[1:], strict=False)):
+    if any(f <= 0 for f in frames) or any(b <= a for a, b in itertools.pairwise(frames)):
         raise UsageError(f"cuts must be after the first frame and in increasing order, not {list(cuts_ms)}")
     boxes = []
     for k, first in enumerate(frames):
