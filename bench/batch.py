@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from media.ffmpeg import find_ffmpeg  # noqa: E402
-from pipeline.batch import discover, make_plans  # noqa: E402
+from pipeline.batch import discover, discover_paths, make_plans  # noqa: E402
 from pipeline.engine import Coordinator, EngineSettings  # noqa: E402
 from pipeline.job import predict  # noqa: E402
 from pipeline.ledger import Ledger  # noqa: E402
@@ -142,7 +142,7 @@ def planning(n: int) -> dict[str, float]:
             with Ledger(Path(tmp) / "ledger.sqlite") as ledger:
                 listings: dict[str, Any] = {}
                 planned = make_plans(
-                    discover([root], listings),
+                    discover_paths([root], listings),
                     ledger=ledger,
                     out_root=Path(tmp) / "out",
                     engine=engine,
@@ -170,6 +170,15 @@ def planning(n: int) -> dict[str, float]:
             coordinator = Coordinator(ledger, engine)
             for plan, result in zip(planned.plans, results, strict=True):
                 coordinator._remember(plan, result)
+        # the floor, in the same conditions: the system calls alone (one listing of each job
+        # folder, a stat of each file in it and of its output folder), no Python logic
+        wall, cpu = time.perf_counter(), time.process_time()
+        for folder in os.scandir(root):
+            with os.scandir(folder.path) as it:
+                for entry in it:
+                    entry.stat()
+            os.stat(os.path.join(tmp, "out", folder.name))  # noqa: PTH116, PTH118 - the bare call is the floor
+        out["floor"], out["floor_cpu"] = time.perf_counter() - wall, time.process_time() - cpu
         wall, cpu = time.perf_counter(), time.process_time()
         planned, todo, _ = plan_all()
         out["replan"], out["replan_cpu"] = time.perf_counter() - wall, time.process_time() - cpu
@@ -189,6 +198,10 @@ def print_planning(n: int) -> None:
     print(
         f"planning {n} finished jobs again (one listing per folder, signatures from the ledger): "
         f"{fig['replan']:.2f} s wall, {fig['replan_cpu']:.2f} s CPU  (target < 1 s)  {verdict}"
+    )
+    print(
+        f"  floor (the same listings and stats, nothing else): {fig['floor']:.2f} s wall, "
+        f"{fig['floor_cpu']:.2f} s CPU; re-plan / floor: {fig['replan'] / fig['floor']:.2f}x wall"
     )
     print(
         f"  first plan of them (hashing every file, empty ledger): {fig['first']:.2f} s wall, "

@@ -56,6 +56,14 @@ def discover(roots: Sequence[Path], listings: dict[str, list[os.DirEntry[str]]] 
     One ``os.scandir`` per folder (its entries' types come with the listing); each job
     folder's entries go into ``listings`` (by absolute path) when given, so planning lists
     no folder twice."""
+    return [Path(p) for p in discover_paths(roots, listings)]
+
+
+def discover_paths(
+    roots: Sequence[Path], listings: dict[str, list[os.DirEntry[str]]] | None = None
+) -> list[str]:
+    """``discover`` as absolute path strings (for ten thousand jobs, building ``Path``
+    objects is a noticeable share of planning them; ``make_plans`` takes either)."""
     found: list[str] = []
     for given in roots:
         if given.is_file():
@@ -87,7 +95,7 @@ def discover(roots: Sequence[Path], listings: dict[str, list[os.DirEntry[str]]] 
                         listings[entry.path] = sub
                 else:
                     stack.append(sub)
-    return [Path(p) for p in sorted(set(found))]
+    return sorted(set(found))
 
 
 def _listing(folder: str) -> list[os.DirEntry[str]] | None:
@@ -145,7 +153,7 @@ def run_context(
 
 
 def make_plans(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     *,
     ledger: Ledger,
     out_root: Path | None,
@@ -177,8 +185,8 @@ def make_plans(
     known: list[JobResult] = []
     names: dict[str, str] = {}  # output folder -> job name
     cache_loaded = False
-    for path in paths:
-        request = absolute(path)
+    for given in paths:
+        request = absolute(given)
         folder = os.path.dirname(request) if request.endswith(".toml") else request  # noqa: PTH120
         listing = scan(folder, (listings or {}).get(folder))
         row = rows.get(request)
@@ -189,6 +197,7 @@ def make_plans(
         if not cache_loaded:  # every file hash in one query, only when something is planned
             ledger.load_file_cache()
             cache_loaded = True
+        path = Path(given)
         try:
             spec = load_job(path)
             out = output_for(spec, out_root, single)

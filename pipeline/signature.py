@@ -219,7 +219,7 @@ def make_row(
     )
 
 
-def absolute(path: Path) -> str:
+def absolute(path: Path | str) -> str:
     """The job's key as requested: absolute, not resolved (resolving costs a stat per part)."""
     text = os.fspath(path)
     if text.startswith("/") and "/." not in text and "//" not in text:

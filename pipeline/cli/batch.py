@@ -34,14 +34,14 @@ def command(**params: Any) -> None:
 
     Exit codes: 0 only if every job succeeded, 1 otherwise (2 when no job was found).
     """
-    from pipeline.batch import LiveView, batch_json, discover, make_plans, summary_table, write_index
+    from pipeline.batch import LiveView, batch_json, discover_paths, make_plans, summary_table, write_index
     from pipeline.engine import Coordinator, EngineSettings
 
     overrides = pop_cli_overrides(params)
     as_json: bool = params["as_json"]
     started = time.perf_counter()
     listings: dict[str, Any] = {}
-    paths = discover(list(params["dirs"]), listings)
+    paths = discover_paths(list(params["dirs"]), listings)
     if not paths:
         raise click.UsageError(
             "no job found (a folder with a film, or a job.toml) under " + ", ".join(map(str, params["dirs"]))
