@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     film, subs = make_inputs(args.minutes)
     info = probe(film)
     source_kbps = film.stat().st_size * 8 / ((info.duration_ms or 1) / 1000) / 1000
-    work = OUT / "run"
+    work = OUT / f"run-{args.minutes:g}min-ffmpeg-{binary.version}"  # runs with other builds may overlap
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
 
