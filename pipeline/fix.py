@@ -25,7 +25,7 @@ from typing import Any
 
 from pipeline.validate import ValidateOptions, build_context, load_for_qc
 from subtitles import formats
-from subtitles.atomic import DEFAULT_NAME_MAX, copy_file, refuse_overwrite_of_inputs, write_text
+from subtitles.atomic import DEFAULT_NAME_MAX, copy_file, refuse_overwrite_of_inputs, write_bytes
 from subtitles.errors import ContentError, UsageError
 from subtitles.load import load_bytes
 from subtitles.model import Track
@@ -153,6 +153,7 @@ def fix_file(
     # first, so a long file is not held three times over.
     del result, track
     data = text.encode("utf-8")
+    del text  # what is read back and written is ``data``: one copy of the output, not two
     shown = target or path
     fixed = load_bytes(
         data,
@@ -177,10 +178,10 @@ def fix_file(
             if data != path.read_bytes():  # nothing to change: leave the file (and no backup) alone
                 backup = free_backup(path)
                 copy_file(path, backup)  # with the file's permissions
-                write_text(target, text)
+                write_bytes(target, data)
                 written = True
         else:
-            write_text(target, text)
+            write_bytes(target, data)
             written = True
     return FixReport(
         source=path,
