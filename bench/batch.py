@@ -19,7 +19,7 @@ into 20 job folders under ``bench/out/batch/``):
 
     .venv/bin/python bench/batch.py                   # everything (~5-10 min on a busy 2-core machine)
     .venv/bin/python bench/batch.py --jobs 6          # fewer jobs, quicker
-    .venv/bin/python bench/batch.py --only planning   # part 5 alone (no media, about a minute)
+    .venv/bin/python bench/batch.py --only planning   # part 5 alone (no media; ~3 min on a busy 2-core box)
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=20)
     parser.add_argument("--plan-jobs", type=int, default=10_000)
     parser.add_argument(
-        "--only", choices=("planning",), help="Only this part (planning: no media, about a minute)."
+        "--only", choices=("planning",), help="Only this part (planning: no media, a few minutes)."
     )
     args = parser.parse_args()
     if args.only == "planning":
