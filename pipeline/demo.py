@@ -65,6 +65,30 @@ MAX_DURATION_MS = 7000
 MIN_DURATION_MS = 834
 PL_OFFSET_MS = 2500
 OVERLAP_MS = 400
+#: The Russian cue whose out-time runs ``CUT_OVERRUN_FRAMES`` frames past a shot change (the
+#: cut sits in the pause after it, ``CUT_AFTER_FRAMES`` after the other languages' end).
+CUT_CUE = 8
+CUT_OVERRUN_FRAMES = 4
+CUT_AFTER_FRAMES = 16
+#: The Russian cue left out (its speech has an English and a Polish cue, no Russian one).
+MISSING_CUE = 9
+#: Shot changes away from any cue: on the title card, and in the closing silence.
+TITLE_CUT_MS = 2000
+CLOSING_CUT_BEFORE_END_MS = 1000
+#: How close a cue boundary may come to a cut, before and after it, out of the shot rules'
+#: reach (snap within 7 frames, "near" 8-11 frames before): only the planted one does.
+CUT_CLEARANCE_FRAMES = (12, 8)
+#: The house profile the demo's job validates with (``[validate] profile``): a line left out
+#: of one language is reported as a warning, so that language still reaches mux, burn and
+#: HLS, instead of the shipped error that stops it at validate.
+HOUSE_PROFILE = "house-profile.toml"
+HOUSE_PROFILE_TEXT = """\
+# The demo's house profile: the shipped per-language profiles, with one change.
+# A line left out of one language (speech.missing_xlang) is an error by default and stops
+# that language at validate; this house lets the language ship and reports the finding.
+[rules.severity]
+"speech.missing_xlang" = "warning"
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +127,25 @@ class PlantedFlaw:
     next_cue: int | None = None
     next_line: int | None = None
     offset_ms: int | None = None
+    #: For a line left out: the truth's cue number that was deleted (``cue`` is the one after).
+    deleted_cue: int | None = None
     note: str = ""
     marker: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"file": self.file}
-        for key in ("rule", "kind", "line", "cue", "text_line", "next_cue", "next_line", "offset_ms"):
+        keys = (
+            "rule",
+            "kind",
+            "line",
+            "cue",
+            "text_line",
+            "next_cue",
+            "next_line",
+            "offset_ms",
+            "deleted_cue",
+        )
+        for key in keys:
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
@@ -154,6 +191,10 @@ class DemoInputs:
     speech_file: Path
     speech: tuple[SpeechSpan, ...]
     duration_ms: int
+    profile: Path | None = None
+    #: The film's shot changes (ms, on frames), and the one the planted cue runs across.
+    cuts_ms: tuple[int, ...] = ()
+    planted_cut_ms: int | None = None
     fps: Fraction = FPS
     cues: Mapping[str, tuple[DemoCue, ...]] = field(default_factory=dict)
 
@@ -163,7 +204,15 @@ class DemoInputs:
 
     @property
     def outputs(self) -> list[Path]:
-        return [self.film, *self.subtitles.values(), self.flaws_file, *self.truth.values(), self.speech_file]
+        extra = [self.profile] if self.profile is not None else []
+        return [
+            self.film,
+            *self.subtitles.values(),
+            self.flaws_file,
+            *self.truth.values(),
+            self.speech_file,
+            *extra,
+        ]
 
 
 def load_script() -> dict[str, list[tuple[Path, str, int]]]:
@@ -191,15 +240,27 @@ def build_demo_inputs(root: Path) -> DemoInputs:
                     enumerate(zip(timing, truth_texts[lang], strict=True)))
         for lang in LANGS
     }  # fmt: skip
-    uploads, flaws = _plant_flaws(truth)
+    cut_ms = _ceil_frame(timing[CUT_CUE - 1][1]) + frames_to_ms(CUT_AFTER_FRAMES, FPS)
+    uploads, flaws = _plant_flaws(truth, cut_ms)
+    cuts = (TITLE_CUT_MS, cut_ms, _floor_frame(duration_ms - CLOSING_CUT_BEFORE_END_MS))
+    _check_cuts(cuts, cut_ms, {**truth, **{f"{k} upload": v for k, v in uploads.items()}})
 
     audio = compose(
         [Placement(s.clip, s.start_ms) for s in speech], duration_ms=duration_ms, rate=RATE, bed="music",
         snr_db=SNR_DB, seed=SEED,
     )  # fmt: skip
     film = make_speech_film(
-        inp / f"{STEM}.mp4", audio=audio, rate=RATE, fps=FPS, size=SIZE, title=TITLE, language="rus"
+        inp / f"{STEM}.mp4",
+        audio=audio,
+        rate=RATE,
+        fps=FPS,
+        size=SIZE,
+        title=TITLE,
+        language="rus",
+        cuts_ms=cuts,
     )
+    profile = inp / HOUSE_PROFILE
+    write_text(profile, HOUSE_PROFILE_TEXT)
 
     subtitles: dict[str, Path] = {}
     all_flaws: list[PlantedFlaw] = []
@@ -219,9 +280,8 @@ def build_demo_inputs(root: Path) -> DemoInputs:
         truth_paths[lang] = inp / "truth" / f"{lang}.srt"
         write_text(truth_paths[lang], srt_text(truth[lang])[0])
     speech_file = inp / "truth" / "speech.json"
-    write_text(
-        speech_file, json.dumps(_speech_json(film, speech, duration_ms), ensure_ascii=False, indent=2) + "\n"
-    )
+    facts = {**_speech_json(film, speech, duration_ms), "cuts_ms": list(cuts)}
+    write_text(speech_file, json.dumps(facts, ensure_ascii=False, indent=2) + "\n")
 
     return DemoInputs(
         root=root,
@@ -234,6 +294,9 @@ def build_demo_inputs(root: Path) -> DemoInputs:
         speech_file=speech_file,
         speech=tuple(speech),
         duration_ms=duration_ms,
+        profile=profile,
+        cuts_ms=cuts,
+        planted_cut_ms=cut_ms,
         cues=uploads,
     )
 
@@ -299,6 +362,24 @@ def _cue_timing(speech: Sequence[SpeechSpan], texts: Mapping[str, list[str]]) ->
     return timing
 
 
+def _check_cuts(cuts: Sequence[int], planted: int, tracks: Mapping[str, Sequence[DemoCue]]) -> None:
+    """No cue boundary within the shot rules' reach of a cut, but the planted one's. The cut
+    in the pause after cue ``CUT_CUE`` sits 16 frames after the other languages' out-time and
+    11 before their next in-time: an aligned file a few frames off stays clear of it."""
+    before, after = CUT_CLEARANCE_FRAMES
+    for cut in cuts:
+        frame = ms_to_frames(cut, FPS)
+        for name, cues in tracks.items():
+            for cue in cues:
+                for edge in (cue.start_ms, cue.end_ms):
+                    if -before < ms_to_frames(edge, FPS) - frame < after and not (
+                        cut == planted and name == "ru upload" and cue.index == CUT_CUE and edge == cue.end_ms
+                    ):
+                        raise ValueError(
+                            f"demo script: {name} cue {cue.index} is too close to the cut at {cut} ms"
+                        )
+
+
 def _locate(flaw: PlantedFlaw, name: str, cues: Sequence[DemoCue], index_lines: Sequence[int]) -> PlantedFlaw:
     """The flaw with its file name and source lines filled in."""
     located = dataclasses.replace(flaw, file=name)
@@ -315,7 +396,7 @@ def _locate(flaw: PlantedFlaw, name: str, cues: Sequence[DemoCue], index_lines: 
 
 
 def _plant_flaws(
-    truth: Mapping[str, tuple[DemoCue, ...]],
+    truth: Mapping[str, tuple[DemoCue, ...]], cut_ms: int
 ) -> tuple[dict[str, tuple[DemoCue, ...]], dict[str, list[PlantedFlaw]]]:
     """The uploads as delivered: the truth with the planted flaws. ``line`` is filled in later."""
     ru = list(truth["ru"])
@@ -341,6 +422,33 @@ def _plant_flaws(
     ru[5] = DemoCue(6, ru[5].start_ms, ru[6].start_ms + OVERLAP_MS, ru[5].lines)
     flaws["ru"].append(
         PlantedFlaw("", "timing.overlap", cue=6, next_cue=7, note=f"ends {OVERLAP_MS} ms after cue 7 starts")
+    )
+    late = ru[CUT_CUE - 1]
+    ru[CUT_CUE - 1] = DemoCue(
+        late.index, late.start_ms, cut_ms + frames_to_ms(CUT_OVERRUN_FRAMES, FPS), late.lines
+    )
+    flaws["ru"].append(
+        PlantedFlaw(
+            "",
+            "shot.snap",
+            cue=CUT_CUE,
+            note=f"ends {CUT_OVERRUN_FRAMES} frames after the shot change at {cut_ms} ms "
+            "(snapping ends it 2 frames before the cut)",
+        )
+    )
+    if MISSING_CUE <= 7 or len(ru) <= MISSING_CUE:
+        raise ValueError("demo script: the left-out cue must come after the other flaws and not be the last")
+    del ru[MISSING_CUE - 1]
+    ru = [DemoCue(i + 1, c.start_ms, c.end_ms, c.lines) for i, c in enumerate(ru)]
+    flaws["ru"].append(
+        PlantedFlaw(
+            "",
+            "speech.missing_xlang",
+            cue=MISSING_CUE,
+            deleted_cue=MISSING_CUE,
+            note=f"cue {MISSING_CUE} left out: its speech has an en and a pl cue, no ru one (reported at the "
+            "cue after the gap)",
+        )
     )
 
     pl = list(truth["pl"])

@@ -408,6 +408,13 @@ def walk(plan: JobPlan, obtain: Obtain, uploads: Mapping[str, FileRef] | None = 
         # validate's QC reads the align options' frame rate; profile/font digests count too
         if name == "validate":
             options = {**options, "fps": plan.settings["align"].fps}
+        if name == "snap":  # snapping follows the [validate] profile's thresholds and rules
+            options = {
+                **options,
+                "validate": as_dict(plan.settings["validate"]),
+                "fps": plan.settings["align"].fps,
+            }
+            aux = {k: v for k, v in plan.aux.items() if k.startswith("validate.")}
         live = [t for t in tags if t not in out_of]
         if sd.per_language:
             for tag in tags:

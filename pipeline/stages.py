@@ -8,7 +8,7 @@ one-line ``summary`` and JSON-ready ``details``. ``enveloped`` turns a stage's o
 upload is a result, never an exception escaping a batch.
 
 The registry ``STAGES`` says, per stage, whether it runs once per language (``inspect``,
-``fix``, ``align``, ``validate``, ``sidecars``, ``burn``) or once per job (``mux``,
+``fix``, ``align``, ``snap``, ``validate``, ``sidecars``, ``burn``) or once per job (``mux``,
 ``hls``), what it needs, which options section configures it, whether it encodes (the
 Dask ``encode`` resource), and how to build its options from a job (``StageInput``).
 Adding a stage (a render stage from ``pipeline/sidecars.py``, say) is one adapter: a
@@ -550,6 +550,54 @@ def _align_commands(o: AlignStageOptions) -> list[list[str]]:
     return [_decode_args(o.film, choose_audio(info, o.language), 8000)]
 
 
+# -- snap -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapStageOptions:
+    stage: str
+    source: Path
+    output: Path
+    qc: Any  # ValidateOptions, with the film's checks on
+
+
+@enveloped(lambda o: o.stage)
+def run_snap(o: SnapStageOptions) -> StageResult:
+    """The film-aware fixes of ``fix --film`` on the aligned file: in- and out-times onto the
+    film's shot changes (cuts detected once, cached by the film's hash beside its speech).
+
+    Only now is the file timed to this film: ``fix`` runs before alignment, when an upload may
+    be timed for another cut, so it never snaps. A move that would break the gap, minimum
+    duration or reading-speed rules is left (validate reports it). Every move is a change."""
+    from pipeline.fix import fix_file
+
+    report = fix_file(o.source, output=o.output, options=o.qc)
+    changes = [c.to_dict() for c in report.changes]
+    snapped = sum(1 for c in changes if str(c.get("rule", "")).startswith("shot."))
+    remaining = tuple(f.to_dict() for f in report.remaining)
+    out = f"snap/{o.output.name}"
+    return StageResult(
+        o.stage,
+        StageStatus.OK,
+        f"{snapped} cue time(s) moved onto shot changes, {len(changes) - snapped} other change(s)",
+        outputs=(out,),
+        findings=remaining,
+        details={"changes": changes, "snapped": snapped, "output": out},
+    )
+
+
+def _build_snap(si: StageInput) -> SnapStageOptions:
+    assert si.tag is not None
+    source = si.current[si.tag]
+    suffix = source.suffix.lower() if source.suffix.lower() in _KEEP_SUFFIX else ".srt"
+    return SnapStageOptions(
+        stage=f"snap:{si.tag}",
+        source=source,
+        output=si.out_dir / "snap" / f"{si.film.stem}.{si.tag}{suffix}",
+        qc=validate_options(si, si.languages[si.tag]),
+    )
+
+
 # -- validate ---------------------------------------------------------------------------------
 
 
@@ -702,7 +750,8 @@ register(
         version=2,  # 2: saves the alignment picture's data
     )
 )
-register(StageDef("validate", True, ("align",), _build_validate, run_validate, section="validate"))
+register(StageDef("snap", True, ("align",), _build_snap, run_snap, section="snap", produces_subtitle=True))
+register(StageDef("validate", True, ("snap",), _build_validate, run_validate, section="validate"))
 register(
     StageDef(
         "mux",

@@ -106,6 +106,17 @@ class AlignSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SnapSettings:
+    """``[snap]``: after alignment, in- and out-times onto the film's shot changes (the
+    ``fix --film`` snapping; the rules' thresholds come from the ``[validate]`` profile)."""
+
+    enabled: bool = field(
+        default=True,
+        metadata=opt("Move cue times onto the film's shot changes after alignment.", flag="--snap"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class MuxSettings:
     """``[mux]``: one film with a soft subtitle track per language."""
 
@@ -122,6 +133,7 @@ CONFIG_MAP: dict[str, type[Any]] = {
     "validate": ValidateSettings,
     "fix": FixSettings,
     "align": AlignSettings,
+    "snap": SnapSettings,
     "mux": MuxSettings,
 }
 

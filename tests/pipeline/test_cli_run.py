@@ -84,7 +84,7 @@ def test_run_rerun_and_a_replaced_subtitle(film: Path, tmp_path: Path) -> None:
     out = job / "subpipe-out"
     result = result_of(out)
     assert result["status"] == "ok" and result["languages"] == {"en": "ok", "pl": "ok", "ru": "ok"}
-    assert len(ran(result)) == 14  # 4 per language, mux, report
+    assert len(ran(result)) == 17  # 5 per language, mux, report
     info = probe(out / "film.mkv")
     assert [(s.language, s.default) for s in info.subtitles] == [
         ("rus", True),
@@ -116,6 +116,7 @@ def test_run_rerun_and_a_replaced_subtitle(film: Path, tmp_path: Path) -> None:
         "inspect:pl",
         "fix:pl",
         "align:pl",
+        "snap:pl",
         "validate:en",
         "validate:pl",
         "validate:ru",
@@ -209,7 +210,7 @@ def test_dry_run_only_and_from(film: Path, tmp_path: Path) -> None:
     dry = subpipe("run", job, "--out", out, "--dry-run", env=env)
     assert dry.returncode == 0, dry.stderr
     assert not out.exists()  # nothing written
-    assert "14 stage(s) would run" in dry.stdout
+    assert "17 stage(s) would run" in dry.stdout
     assert "run    align:ru" in dry.stdout and "-f s16le" in dry.stdout  # the decode it would start
     assert "-f matroska" in dry.stdout and "language=rus" in dry.stdout  # the mux command
     assert subpipe("run", job, "--out", out, env=env).returncode == 0
@@ -219,7 +220,7 @@ def test_dry_run_only_and_from(film: Path, tmp_path: Path) -> None:
     assert ran(json.loads(only.stdout)) == {"validate:en", "validate:pl", "validate:ru"}
     again = subpipe("run", job, "--out", out, "--from", "align", "--json", env=env)
     assert ran(json.loads(again.stdout)) == {
-        f"{s}:{t}" for s in ("align", "validate") for t in ("en", "pl", "ru")
+        f"{s}:{t}" for s in ("align", "snap", "validate") for t in ("en", "pl", "ru")
     } | {"mux", "report"}
     dry_again = subpipe("run", job, "--out", out, "--dry-run", "--json", env=env)
     assert {r["action"] for r in json.loads(dry_again.stdout)["stages"]} == {"reuse"}
@@ -289,7 +290,8 @@ def test_kill_9_in_the_middle_of_the_mux_then_rerun(film: Path, tmp_path: Path) 
     result = json.loads(again.stdout)
     assert ran(result) == {"mux", "report"}  # everything before the mux was stamped before the kill
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "aligned", "film.mkv", "fixed", "inspect", "report.html", "result.json", "summary.txt", "validate",
+        "aligned", "film.mkv", "fixed", "inspect", "report.html", "result.json", "snap", "summary.txt",
+        "validate",
     ]  # fmt: skip
     assert not [p for p in out.rglob("*") if "~subpipe-" in p.name]  # the dead run's temporary is gone
     assert [s.language for s in probe(out / "film.mkv").subtitles] == ["rus", "eng", "pol"]

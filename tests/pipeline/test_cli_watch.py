@@ -93,7 +93,7 @@ def test_watch_waits_for_complete_uploads_reruns_and_stops_on_sigterm(tmp_path: 
         second = result(job_out)
         assert second is not None and second["status"] == "ok"
         assert ran(second) == {
-            "inspect:en", "fix:en", "align:en", "validate:en", "validate:ru", "mux", "report",
+            "inspect:en", "fix:en", "align:en", "snap:en", "validate:en", "validate:ru", "mux", "report",
         }  # fmt: skip
 
         # another upload; SIGTERM while it runs: exit 0, the ledger consistent

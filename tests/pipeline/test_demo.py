@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 from media.probe import probe
 from media.synth import decode_pcm, ms_to_sample
 from pipeline.demo import (
+    CUT_CUE,
+    CUT_OVERRUN_FRAMES,
     FPS,
     LEAD_IN_MS,
     LEAD_OUT_MS,
+    MISSING_CUE,
     PL_OFFSET_MS,
     SPECS,
     PlantedFlaw,
@@ -68,7 +71,9 @@ def flaws(demo: DemoRun) -> list[dict[str, Any]]:
 
 
 JOB_STAGES = [
-    f"{stage}:{lang}" for stage in ("inspect", "fix", "align", "validate") for lang in ("en", "pl", "ru")
+    f"{stage}:{lang}"
+    for stage in ("inspect", "fix", "align", "snap", "validate")
+    for lang in ("en", "pl", "ru")
 ]
 #: The job-wide stages after them: the demo turns every render stage on.
 RENDER = ["mux", "sidecars", "burn", "hls", "report"]
@@ -79,6 +84,7 @@ def test_demo_runs_as_a_job_through_the_engine(demo: DemoRun) -> None:
     stages = {s["name"]: s for s in demo.report["stages"]}
     assert list(stages) == [
         "inputs", "check:inspect", "check:flaws", *JOB_STAGES, *RENDER, "check:fix", "check:align",
+        "check:film-qc",
     ]  # fmt: skip
     assert "output/crackdown.mkv" in stages["mux"]["outputs"]
     problems = {n: s["summary"] for n, s in stages.items() if s["status"] != "ok"}
@@ -94,7 +100,7 @@ def test_demo_runs_as_a_job_through_the_engine(demo: DemoRun) -> None:
 
     db = sqlite3.connect(demo.root / "ledger.sqlite")
     assert db.execute("SELECT status FROM attempts").fetchall() == [("ok",)]
-    assert db.execute("SELECT COUNT(*) FROM stages WHERE status='ok' AND reused=0").fetchone() == (17,)
+    assert db.execute("SELECT COUNT(*) FROM stages WHERE status='ok' AND reused=0").fetchone() == (20,)
 
 
 @pytest.mark.media
@@ -144,6 +150,64 @@ def test_validate_stage_found_every_planted_flaw(demo: DemoRun) -> None:
     assert [f for f in en["findings"] if f["severity"] in ("warning", "error")] == []
 
 
+def truth_of(demo: DemoRun, lang: str) -> list[pysubs2.SSAEvent]:
+    """The truth's cues as the upload should have them: the Russian line left out dropped."""
+    cues = parse((demo.root / "input" / "truth" / f"{lang}.srt").read_text("utf-8"))
+    return [c for i, c in enumerate(cues, start=1) if lang != "ru" or i != MISSING_CUE]
+
+
+@pytest.mark.media
+def test_job_snaps_the_cue_across_a_cut_and_reports_the_missing_line(demo: DemoRun) -> None:
+    """The film's QC in the job: the film has its cuts where speech.json says, to the frame;
+    the snap stage (after align) ends the Russian cue that ran past a cut 2 frames before it,
+    and nothing else; validate reports the Russian line left out as speech.missing_xlang at
+    the cue after the gap, a warning under the demo's house profile, so ru still ships."""
+    from media.shots import detect_cuts
+
+    facts = json.loads((demo.root / "input" / "truth" / "speech.json").read_text("utf-8"))
+    film = detect_cuts(demo.root / "input" / "crackdown.mp4")
+    assert list(film.times_ms) == facts["cuts_ms"] and len(film.frames) == 3
+    planted = {f["rule"]: f for f in flaws(demo) if f.get("rule") in ("shot.snap", "speech.missing_xlang")}
+    cut = facts["cuts_ms"][1]
+    frame = int(1000 / FPS)
+
+    result = json.loads((demo.root / "output" / "result.json").read_text("utf-8"))
+    stages = {s["stage"]: s for s in result["stages"]}
+    moved = [
+        (s, c) for s in stages.values() if s["stage"].startswith("snap:") for c in s["details"]["changes"]
+    ]
+    assert [(s["stage"], c["rule"], c["cue"]) for s, c in moved] == [("snap:ru", "shot.snap", CUT_CUE)]
+    assert planted["shot.snap"]["cue"] == CUT_CUE
+    snapped = parse((demo.root / "output" / "snap" / "crackdown.ru.srt").read_text("utf-8"))
+    aligned = parse((demo.root / "output" / "aligned" / "crackdown.ru.srt").read_text("utf-8"))
+    assert aligned[CUT_CUE - 1].end == cut + CUT_OVERRUN_FRAMES * frame  # ran past the cut
+    assert snapped[CUT_CUE - 1].end == cut - 2 * frame  # now 2 frames before it
+    assert [(c.start, c.end) for i, c in enumerate(snapped) if i != CUT_CUE - 1] == [
+        (c.start, c.end) for i, c in enumerate(aligned) if i != CUT_CUE - 1
+    ]
+    # what ships is the snapped file: no shot finding left anywhere
+    shipped = [f for s in stages.values() if s["stage"].startswith("validate:") for f in s["findings"]]
+    assert not [f for f in shipped if f["rule"].startswith("shot.")]
+
+    missing = [f for f in stages["validate:ru"]["findings"] if f["rule"] == "speech.missing_xlang"]
+    assert len(missing) == 1 and missing[0]["severity"] == "warning"
+    span = facts["speech"][MISSING_CUE - 1]
+    assert missing[0]["start_ms"] < span["end_ms"] and missing[0]["end_ms"] > span["start_ms"]
+    lines = (demo.root / "output" / "snap" / "crackdown.ru.srt").read_text("utf-8").splitlines()
+    assert lines[missing[0]["line"] - 1] == str(MISSING_CUE)  # reported at the cue after the gap
+    assert planted["speech.missing_xlang"]["cue"] == MISSING_CUE
+    for lang in ("en", "pl"):
+        assert not [f for f in stages[f"validate:{lang}"]["findings"] if f["rule"].startswith("speech.")]
+    assert result["languages"]["ru"] == "ok"
+    assert "speech.missing_xlang" in (demo.root / "input" / "house-profile.toml").read_text("utf-8")
+    check = next(s for s in demo.report["stages"] if s["name"] == "check:film-qc")
+    assert (
+        check["status"] == "ok"
+        and "snapped" in check["summary"]
+        and "speech.missing_xlang" in check["summary"]
+    )
+
+
 def _flaw_lines(flaw: dict[str, Any]) -> set[int | None]:
     """Lines a finding of this planted flaw may carry; ``{None}`` for a whole-file flaw."""
     lines = {flaw.get("line"), flaw.get("text_line"), flaw.get("next_line")} - {None}
@@ -156,9 +220,7 @@ def test_fix_stage_repairs_what_is_safe_to_repair(demo: DemoRun) -> None:
         lang: parse((demo.root / "output" / "fixed" / f"crackdown.{lang}.srt").read_text("utf-8"))
         for lang in SPECS
     }
-    truth = {
-        lang: parse((demo.root / "input" / "truth" / f"{lang}.srt").read_text("utf-8")) for lang in SPECS
-    }
+    truth = {lang: truth_of(demo, lang) for lang in SPECS}
     assert [c.text for c in fixed["ru"]] == [c.text for c in truth["ru"]]  # «», Cyrillic о
     assert all(b.start - a.end >= 80 for a, b in zip(fixed["ru"], fixed["ru"][1:], strict=False)), (
         "overlap left"
@@ -173,7 +235,7 @@ def test_aligned_files_are_on_the_truth(demo: DemoRun) -> None:
     within the truth's lead-in of 100-140 ms before the speech)."""
     for lang in SPECS:
         aligned = parse((demo.root / "output" / "aligned" / f"crackdown.{lang}.srt").read_text("utf-8"))
-        truth = parse((demo.root / "input" / "truth" / f"{lang}.srt").read_text("utf-8"))
+        truth = truth_of(demo, lang)
         errors = sorted(abs(a.start - b.start) for a, b in zip(aligned, truth, strict=True))
         assert errors[len(errors) // 2] <= ALIGN_TOLERANCE_MS, (lang, errors)
 
@@ -242,6 +304,8 @@ def test_planted_flaw_lines_point_at_the_flawed_cues(demo: DemoRun) -> None:
         ("crackdown.ru.srt", "timing.overlap", 6),
         ("crackdown.pl.srt", "typo.ellipsis", 10),
         ("crackdown.pl.srt", "read.line_length", 5),
+        ("crackdown.ru.srt", "shot.snap", CUT_CUE),
+        ("crackdown.ru.srt", "speech.missing_xlang", MISSING_CUE),
     }
     for flaw in listed:
         lines = _decoded(demo, flaw["file"]).splitlines()
@@ -270,6 +334,11 @@ def test_planted_flaw_lines_point_at_the_flawed_cues(demo: DemoRun) -> None:
         elif rule == "read.line_length":
             assert len(body) == 1 and len(body[0]) > 42
             assert exact == body[0]
+        elif rule == "shot.snap":
+            assert cue.end % int(1000 / FPS) == 0 and flaw["cue"] == CUT_CUE
+        elif rule == "speech.missing_xlang":  # the cue after the gap is the truth's next one
+            truth = parse((demo.root / "input" / "truth" / "ru.srt").read_text("utf-8"))
+            assert cue.text == truth[MISSING_CUE].text and flaw["deleted_cue"] == MISSING_CUE
 
 
 def _scripts(word: str) -> set[str]:
@@ -289,7 +358,7 @@ def test_everything_not_planted_follows_the_style_rules(demo: DemoRun) -> None:
     for lang, spec in SPECS.items():
         name = f"crackdown.{lang}.srt"
         cues = parse(_decoded(demo, name))
-        assert len(cues) == 10
+        assert len(cues) == (9 if lang == "ru" else 10)  # one Russian line left out
         for i, cue in enumerate(cues, start=1):
             rules = planted.get((name, i), set())
             lines = cue.text.split("\\N")
