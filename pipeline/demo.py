@@ -7,8 +7,12 @@ are committed, in ``pipeline/demo_assets``):
 * ``input/crackdown.mp4``: about 56 s, 320x180 H.264 with the title and a running clock,
   the ten Russian clips on a quiet synthetic music bed (speech 20 dB above it);
 * ``input/crackdown.en.srt``: UTF-8, clean: no warning or error under the English profile;
-* ``input/crackdown.ru.srt``: KOI8-R, correct timing, three planted flaws (a Latin ``o``
-  inside a Cyrillic word, straight quotes where Russian wants «», one overlap);
+* ``input/crackdown.ru.srt``: KOI8-R, correct timing, five planted flaws (a Latin ``o``
+  inside a Cyrillic word, straight quotes where Russian wants «», one overlap, cue 8 ending
+  4 frames past a shot change, cue 9 left out);
+* the film has three shot changes (the background colour switches): on the title card, in
+  the pause after cue 8, in the closing silence; ``input/house-profile.toml`` is the profile
+  the demo's job validates with (a line left out is a warning there, not an error);
 * ``input/crackdown.pl.srt``: cp1250 with CRLF line ends, the whole file 2.5 s late, an
   ASCII ``...`` for ``…`` and an unbroken 46-character line;
 * ``input/planted_flaws.json``: every planted flaw with its rule id, cue number and the
