@@ -115,10 +115,11 @@ def test_an_internal_error_in_a_job_is_one_line_not_a_worker_traceback(tmp_path:
     """A job whose output folder cannot be made (a file already has its name) fails inside
     the Dask task: the user sees the job's one-line reason, not distributed's "Compute
     Failed" log with a traceback; the other job finishes."""
-    film = speech_film(tmp_path / "base.mp4", 2)
+    # six cues: two are too few to align with confidence on every ffmpeg build
+    film = speech_film(tmp_path / "base.mp4")
     uploads = tmp_path / "uploads"
-    job_folder(uploads / "blocked", film, langs=("en",), count=2)
-    job_folder(uploads / "fine", film, langs=("en",), count=2)
+    job_folder(uploads / "blocked", film, langs=("en",))
+    job_folder(uploads / "fine", film, langs=("en",))
     out = tmp_path / "out"
     out.mkdir()
     (out / "blocked").write_text("not a folder", encoding="utf-8")
