@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from pipeline.engine import EngineSettings
 from pipeline.job import Hasher, JobPlan, JobResult, plan_job, versions
 from pipeline.ledger import Ledger
-from pipeline.spec import IGNORED_NAMES, SPEC_NAME, VIDEO_SUFFIXES, JobSpec, load_job
+from pipeline.spec import IGNORED_NAMES, SPEC_NAME, VIDEO_SUFFIXES, JobSpec, JobSpecError, load_job
 from subtitles.errors import SubpipeError
 
 OUT_NAME = "subpipe-out"
@@ -67,6 +67,8 @@ def discover_paths(
     found: list[str] = []
     for given in roots:
         if given.is_file():
+            if given.suffix.lower() != ".toml":  # as ``subpipe run`` says: not a job at all
+                raise JobSpecError("a job is a folder (film and subtitles) or a .toml spec", path=given)
             found.append(str(given))
             continue
         root = os.path.abspath(given)  # noqa: PTH100 - absolute, not resolved (no stat per part)
@@ -172,7 +174,6 @@ def make_plans(
     ``listings``: folders ``discover`` already listed, by absolute path; ``signatures=False``
     plans every job (a dry run shows each stage)."""
     from pipeline.signature import absolute, scan
-    from pipeline.spec import JobSpecError
     from pipeline.stages_options import SettingError
 
     hasher = Hasher(ledger)

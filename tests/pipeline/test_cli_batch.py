@@ -130,3 +130,14 @@ def test_an_internal_error_in_a_job_is_one_line_not_a_worker_traceback(tmp_path:
     line = next(x for x in done.stderr.splitlines() if x.startswith("FAILED"))
     assert "blocked" in line and "internal error: NotADirectoryError" in line and "out/blocked" in line
     assert "fine" in done.stdout and (out / "fine" / "film.mkv").is_file()
+
+
+def test_a_subtitle_file_given_as_a_job_is_a_usage_error(tmp_path: Path) -> None:
+    """As ``subpipe run`` says: a job is a folder or a ``.toml`` spec, never a subtitle file."""
+    sub = tmp_path / "film.ru.srt"
+    sub.write_text("1\n00:00:01,000 --> 00:00:02,000\nПривет\n", encoding="utf-8")
+    env = {**os.environ, "SUBPIPE_LEDGER": str(tmp_path / "ledger.sqlite")}
+    done = subpipe("batch", sub, env=env)
+    assert done.returncode == 2, done.stderr
+    assert "film.ru.srt" in done.stderr and ".toml spec" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
