@@ -573,7 +573,7 @@ def parse_ffprobe_json(data: dict[str, Any], path: str | Path) -> MediaInfo:
 
 
 def probe_ffprobe(path: str | Path, ffprobe: Path, *, timeout: float = PROBE_TIMEOUT_S) -> MediaInfo:
-    target = _check_file(path)
+    target = check_input_file(path)
     args: list[str | Path] = [
         ffprobe,
         "-v",
@@ -613,7 +613,7 @@ def _last_line(text: str) -> str:
 def probe_pyav(path: str | Path, *, timeout: float = PROBE_TIMEOUT_S) -> MediaInfo:
     import av
 
-    target = _check_file(path)
+    target = check_input_file(path)
     try:
         # timeout arms libavformat's interrupt callback, so a stalled read gives up.
         container = av.open(file_arg(target), timeout=(timeout, timeout), metadata_errors="replace")
@@ -746,12 +746,17 @@ def _unreadable(target: Path, reason: str) -> InputError:
     return InputError(f"not a media file ffmpeg can read ({reason})", path=target)
 
 
-def _check_file(path: str | Path) -> Path:
+def check_input_file(path: str | Path, what: str = "file") -> Path:
+    """``path`` as a readable regular file, else one ``InputError`` saying what it is instead
+    (missing, a folder or FIFO whose open would block, unreadable): every command that takes a
+    film checks it here first."""
     target = Path(path)
     if not target.exists():
-        raise InputError("file not found", path=target)
-    if not target.is_file():  # a directory, or a FIFO whose open() would block forever
-        raise InputError("not a regular file", path=target)
+        raise InputError(f"{what} not found", path=target)
+    if target.is_dir():
+        raise InputError(f"is a folder, not a {what}", path=target)
+    if not target.is_file():  # a FIFO or device, whose open() could block forever
+        raise InputError(f"not a regular file (a FIFO or device), not a {what}", path=target)
     if not os.access(target, os.R_OK):
         raise InputError("file is not readable (permission denied)", path=target)
     return target

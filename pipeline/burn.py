@@ -38,7 +38,7 @@ from media.burn import (
     plan_geometry,
 )
 from media.ffmpeg import find_ffmpeg
-from media.probe import MediaInfo, probe
+from media.probe import MediaInfo, check_input_file, probe
 from media.progress import Progress
 from media.proof import Tile, write_proof_sheet
 from media.render import Encoding, picture_length_ms
@@ -415,8 +415,7 @@ def _proof_time(uploads: Sequence[_Upload], duration_ms: int) -> int:
 def _check_options(options: BurnOptions) -> None:
     if not options.subtitles:
         raise UsageError("give at least one subtitle file to burn in")
-    if not options.film.is_file():
-        raise InputError("film not found", path=options.film)
+    check_input_file(options.film, "film")
     if options.preset not in PRESETS:
         raise UsageError(f"--preset {options.preset!r}: use one of {', '.join(PRESETS)}")
     if not 0 <= options.crf <= 51:

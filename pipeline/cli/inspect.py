@@ -11,7 +11,7 @@ import click
 from pipeline.cli.output import emit_json
 from pipeline.ingest import ingest_each
 from pipeline.inspect import describe, describe_error
-from subtitles.errors import InputError, UsageError
+from subtitles.errors import InputError
 from subtitles.formats import get_format
 from subtitles.language import Language
 from subtitles.model import Track
@@ -130,8 +130,10 @@ def command(
     Exit codes: 0 when every file was read (problems do not fail inspect), 2 when a file
     is missing, not text, not a subtitle format, or a MicroDVD file has no frame rate.
     """
-    if film is not None and not film.is_file():
-        raise UsageError("film not found", path=film)
+    if film is not None:
+        from media.probe import check_input_file
+
+        check_input_file(film, "film")
     if format_ is not None:
         get_format(format_)  # an unknown format is a usage error before any file is read
     results = ingest_each(list(subs), language=lang, fps=fps, film=film, format_=format_, encoding=encoding)

@@ -106,8 +106,10 @@ def build_options(
             levels.append((rid.strip(), Severity.parse(level)))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    if film is not None and not film.is_file():
-        raise UsageError("film not found", path=film)
+    if film is not None:
+        from media.probe import check_input_file
+
+        check_input_file(film, "film")
     if max_cps is not None and max_cps <= 0:
         raise UsageError("--max-cps must be positive")
     if max_line_length is not None and max_line_length <= 0:

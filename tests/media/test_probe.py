@@ -228,7 +228,7 @@ def test_not_a_media_file(tmp_path: Path, content: bytes) -> None:
 
 
 def test_directory_and_fifo_are_refused_without_blocking(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="not a regular file"):
+    with pytest.raises(InputError, match="is a folder"):
         probe(tmp_path)
     fifo = tmp_path / "pipe.mp4"
     os.mkfifo(fifo)

@@ -350,3 +350,20 @@ def test_a_thin_reference_is_refused_for_what_it_is(tmp_path: Path) -> None:
     reason = line.split("alignment refused: ", 1)[1]
     assert reason.startswith("the reference has too little timed text") and "film" not in reason
     assert not (tmp_path / "out.srt").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "burn", "inspect"])
+def test_a_fifo_given_as_the_film_is_named_as_such(tmp_path: Path, command: str) -> None:
+    """A FIFO is not "not found": it is there, and opening it would block."""
+    fifo = tmp_path / "film.mp4"
+    os.mkfifo(fifo)
+    sub = tmp_path / "film.en.srt"
+    sub.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello there\n", encoding="utf-8")
+    args = {
+        "validate": ["validate", sub, "--film", fifo],
+        "inspect": ["inspect", sub, "--film", fifo],
+        "burn": ["burn", fifo, sub, "-o", tmp_path / "out"],
+    }[command]
+    done = subpipe(*args)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"subpipe: error: {fifo}: not a regular file (a FIFO or device), not a film"
