@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from subtitles.qc.text import ASS_BLOCK, HTML_TAG, Markup
 
@@ -205,8 +206,9 @@ _MAX_MARKS = 64
 _Role = str  # "o" opens, "c" closes, "e" either (decided by pairing)
 
 
-@dataclass(frozen=True, slots=True)
-class _Mark:
+class _Mark(NamedTuple):
+    """A tuple, not a dataclass: a file of 200,000 cues has about 100,000 marks to pair."""
+
     pos: int
     role: _Role
     #: ``“``/``”`` where the neighbours do not say: the direction its shape suggests.
@@ -277,6 +279,15 @@ def _marks(text: str) -> list[_Mark] | None:
 def _unique_pairing(roles: list[_Role]) -> list[_Role] | None:
     """The one way to read ``roles`` (``e`` free) as balanced, properly nested quotes;
     ``None`` when there is none or more than one."""
+    if "e" not in roles:
+        # Nothing to decide (most cues): the one reading is the roles themselves, if they
+        # balance and nest; the table below would say the same, in quadratic time.
+        depth = 0
+        for role in roles:
+            depth += 1 if role == "o" else -1
+            if depth < 0:
+                return None
+        return list(roles) if depth == 0 else None
     n = len(roles)
     # ways[k][d]: how many ways marks k.. close everything from depth d (capped at 2)
     ways = [[0] * (n + 2) for _ in range(n + 1)]
@@ -349,7 +360,14 @@ def normalize_quotes(text: str, outer: tuple[str, str], inner: tuple[str, str]) 
     with nothing open is an outer one, so a quotation spanning cues stays consistent.
     Only quote characters ever change, and running it on its own output changes nothing.
     """
-    paired = pair_quotes(text)
+    return apply_quotes(text, pair_quotes(text), outer, inner)
+
+
+def apply_quotes(
+    text: str, paired: list[tuple[int, _Role]] | None, outer: tuple[str, str], inner: tuple[str, str]
+) -> str:
+    """``normalize_quotes`` with the pairing (``pair_quotes(text)``) already made: the
+    ``typo.quotes`` rule pairs each cue once, to judge it and to offer its repair."""
     if not paired:
         return text
     out = list(text)

@@ -211,19 +211,23 @@ class Emit:
     ) -> None:
         """A finding at cue ``i`` (0-based index into ``view.cues``); ``text_line`` (0-based)
         points at one displayed line of the cue, otherwise the cue's first source line."""
-        cue = self.view.cues[i]
+        # Called once per finding (300,000 of them at 200,000 cues): positional arguments,
+        # and ``line_of``'s common case inline.
+        view = self.view
+        cue = view.cues[i]
+        line = cue.source_line if text_line is None else view.line_of(i, text_line)
         self.findings.append(
             Finding(
-                rule=self.rule.id,
-                severity=severity or self.severity,
-                message=message,
-                path=self.view.path,
-                line=self.view.line_of(i, text_line),
-                cue=i + 1,
-                start_ms=cue.start,
-                end_ms=cue.end,
-                fixable=self.rule.fixable if fixable is None else fixable,
-                suggestion=suggestion,
+                self.rule.id,
+                severity or self.severity,
+                message,
+                view.path,
+                line,
+                i + 1,
+                cue.start,
+                cue.end,
+                self.rule.fixable if fixable is None else fixable,
+                suggestion,
             )
         )
 

@@ -32,7 +32,8 @@ def quotes(view: TrackView, out: Emit) -> None:
     for i in candidates:
         text = view.texts.plain[i]
         wrong = sorted({ch for ch in text if ch in nz.DOUBLE_QUOTES and ch not in allowed})
-        if nz.pair_quotes(text) is None:
+        paired = nz.pair_quotes(text)
+        if paired is None:
             if wrong:  # fix leaves these alone: say so rather than guess a pairing
                 first = min(text.index(ch) for ch in wrong)
                 out.cue(
@@ -43,7 +44,7 @@ def quotes(view: TrackView, out: Emit) -> None:
                     text_line=text.count("\n", 0, first),
                 )
             continue
-        fixed = nz.normalize_quotes(text, p.quotes, p.inner_quotes)
+        fixed = nz.apply_quotes(text, paired, p.quotes, p.inner_quotes)
         if fixed != text:
             what = f"quotes {' '.join(wrong)}" if wrong else "quotes in the wrong order or nesting"
             first = next(k for k, (a, b) in enumerate(zip(text, fixed, strict=True)) if a != b)
