@@ -89,8 +89,12 @@ def load_bytes(
     format_: str | None = None,
     encoding: str | None = None,
     source: Path | None = None,
+    language_guess: LanguageGuess | None = None,
 ) -> Track:
-    """Load subtitle bytes that came from ``name`` (a path or an upload's file name)."""
+    """Load subtitle bytes that came from ``name`` (a path or an upload's file name).
+
+    ``language_guess``: what detection would say of this text, known already (``subpipe
+    fix`` reading back its own output, whose letters are the source's): not detected again."""
     declared, language_source = _declared_language(language, name)
     text, guess = decode_bytes(data, language=declared, encoding=encoding, path=name)
     text = text.removeprefix("\ufeff")
@@ -128,7 +132,7 @@ def load_bytes(
     track.events = list(outcome.cues)
     track.format = fmt.id
     track.fps = float(outcome.frame_rate) if outcome.frame_rate is not None else None
-    track.language_guess = detect_language("\n".join(c.text for c in track.cues))
+    track.language_guess = language_guess or detect_language("\n".join(c.text for c in track.cues))
     track.language, track.language_source = _final_language(declared, language_source, track.language_guess)
     log.debug("loaded %s: %s, %s, %d cues", name, fmt.id, guess.encoding, len(track.events))
     return track
