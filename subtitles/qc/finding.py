@@ -99,7 +99,7 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "rule": self.rule,
-            "severity": self.severity.value,
+            "severity": self.severity._value_,  # the value, without the enum descriptor
             "message": self.message,
             "path": self.path,
             "line": self.line,
@@ -124,7 +124,7 @@ class Finding:
         if self.start_ms is not None:
             extra.append(format_ms(self.start_ms))
         tail = f" ({', '.join(extra)})" if extra else ""
-        return f"{self.location()}: {self.severity.value} {self.rule}: {self.message}{tail}"
+        return f"{self.location()}: {self.severity._value_} {self.rule}: {self.message}{tail}"
 
 
 #: ``object.__setattr__``: the one way to fill a frozen instance's slots.
