@@ -359,11 +359,12 @@ def test_a_fifo_given_as_the_film_is_named_as_such(tmp_path: Path, command: str)
     os.mkfifo(fifo)
     sub = tmp_path / "film.en.srt"
     sub.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello there\n", encoding="utf-8")
-    args = {
+    commands: dict[str, list[str | Path]] = {
         "validate": ["validate", sub, "--film", fifo],
         "inspect": ["inspect", sub, "--film", fifo],
         "burn": ["burn", fifo, sub, "-o", tmp_path / "out"],
-    }[command]
+    }
+    args = commands[command]
     done = subpipe(*args)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == f"subpipe: error: {fifo}: not a regular file (a FIFO or device), not a film"
