@@ -207,18 +207,18 @@ def many_files(files: int, cues: int, seed: int) -> None:
     ms = 1000.0
     print(f"files: {files}, cues per file: {cues}, findings: {findings}")
     print(
-        f"pysubs2 load: total {parse_total:.2f} s, p50 {statistics.median(parse_times) * ms:.1f} ms, "
+        f"pysubs2 load: total {parse_total:.3f} s, p50 {statistics.median(parse_times) * ms:.1f} ms, "
         f"p95 {percentile(parse_times, 0.95) * ms:.1f} ms"
     )
     print(
-        f"validate:     total {qc_total:.2f} s, p50 {statistics.median(qc_times) * ms:.1f} ms, "
+        f"validate:     total {qc_total:.3f} s, p50 {statistics.median(qc_times) * ms:.1f} ms, "
         f"p95 {percentile(qc_times, 0.95) * ms:.1f} ms"
     )
     ratio = qc_total / parse_total
     print(f"ratio validate/load: {ratio:.2f} (target <= 1.0); 1,000-cue file p95 target < 50 ms")
     load_total = sum(load_times)
     print(
-        f"subpipe load: total {load_total:.2f} s, p50 {statistics.median(load_times) * ms:.1f} ms "
+        f"subpipe load: total {load_total:.3f} s, p50 {statistics.median(load_times) * ms:.1f} ms "
         f"(encoding and language detection, sniffing, source lines); "
         f"load+validate / pysubs2 load: {(load_total + qc_total) / parse_total:.2f}"
     )
