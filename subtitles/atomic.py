@@ -124,6 +124,8 @@ def _process_start(pid: int) -> float | None:
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             fields = fh.read().rsplit(b")", 1)[1].split()
+        if fields[0] in (b"Z", b"X"):  # a zombie writes nothing: as good as gone (PID 1 may never reap it)
+            return None
         ticks = int(fields[19])  # field 22 of proc_pid_stat(5): start time after boot
         with open("/proc/stat", "rb") as fh:
             btime = next(int(line.split()[1]) for line in fh if line.startswith(b"btime "))

@@ -20,6 +20,7 @@ import pytest
 from media.ffmpeg import find_ffmpeg
 from media.probe import probe
 from tests.pipeline.jobmedia import job_folder, speech_film, srt_for
+from tests.process_helpers import wait_until
 
 pytestmark = pytest.mark.media
 
@@ -258,6 +259,19 @@ def test_a_spec_leading_outside_is_one_line_exit_2(tmp_path: Path) -> None:
     assert "job.toml:1: film: '../../etc/film.mp4' leads outside the job folder" in done.stderr
 
 
+def _live_in_group(pgid: int) -> list[int]:
+    """Processes of process group ``pgid`` that are not zombies."""
+    live = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_bytes().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            live.append(int(stat.parent.name))
+    return live
+
+
 def test_kill_9_in_the_middle_of_the_mux_then_rerun(film: Path, tmp_path: Path) -> None:
     job = job_folder(tmp_path / "job", film)
     spy = ffmpeg_spy(tmp_path, slow_mux_s=30)
@@ -283,6 +297,9 @@ def test_kill_9_in_the_middle_of_the_mux_then_rerun(film: Path, tmp_path: Path) 
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # the spy's sleep
     assert not (out / "film.mkv").exists() and not (out / ".mux.stamp.json").exists()
+    # SIGKILL reaches the killed run's Dask workers too; let them finish dying first, as a
+    # person re-running after a crash would find them (a zombie counts as gone)
+    assert wait_until(lambda: not _live_in_group(proc.pid), 20) is not None
 
     ffmpeg_spy(tmp_path, slow_mux_s=0)
     again = subpipe("run", job, "--json", env=env)

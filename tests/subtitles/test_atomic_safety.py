@@ -171,3 +171,26 @@ def test_temporary_folders_beside_an_output_are_named_and_swept(tmp_path: Path) 
     with pytest.raises(OutputError, match="a file stands where a folder"):
         (tmp_path / "file").write_text("x")
         atomic.temp_dir(tmp_path / "file" / "hls")
+
+
+def test_a_zombie_makers_temporary_is_stale(tmp_path: Path) -> None:
+    """A killed run's process can linger as a zombie (nobody reaps it in a container): it
+    writes nothing more, so its temporaries are removed like a dead process's."""
+    import subprocess
+    import sys
+    import time
+
+    from subtitles.atomic import _process_start, host_tag, remove_stale_temporaries
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])  # exits; not waited for: a zombie
+    try:
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{child.pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] != b"Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert _process_start(child.pid) is None
+        stale = tmp_path / f".out.mkv~subpipe-{host_tag()}-{child.pid}-abcdefgh.mkv"
+        stale.write_bytes(b"half")
+        assert remove_stale_temporaries(tmp_path) == [stale] and not stale.exists()
+    finally:
+        child.wait()
