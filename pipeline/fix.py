@@ -199,9 +199,12 @@ def fix_file(
     if not dry_run and target is not None:
         if in_place:
             if data != path.read_bytes():  # nothing to change: leave the file (and no backup) alone
-                backup = free_backup(path)
-                copy_file(path, backup)  # with the file's permissions
-                write_bytes(target, data)
+                # through a symlink, the file it names is fixed (and backed up beside it); the
+                # link stays a link, as an editor saving through it would leave it
+                real = path.resolve()
+                backup = free_backup(real)
+                copy_file(real, backup)  # with the file's permissions
+                write_bytes(real, data)
                 written = True
         else:
             write_bytes(target, data)

@@ -368,3 +368,19 @@ def test_a_fifo_given_as_the_film_is_named_as_such(tmp_path: Path, command: str)
     done = subpipe(*args)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == f"subpipe: error: {fifo}: not a regular file (a FIFO or device), not a film"
+
+
+def test_fix_in_place_through_a_symlink_fixes_the_file_it_names(tmp_path: Path) -> None:
+    real = tmp_path / "store" / "film.en.srt"
+    real.parent.mkdir()
+    real.write_text(
+        "1\n00:00:01,000 --> 00:00:03,000\nWait...  what?\n\n2\n00:00:04,000 --> 00:00:06,000\nWe go now.\n",
+        encoding="utf-8",
+    )
+    link = tmp_path / "film.en.srt"
+    link.symlink_to(real)
+    done = subpipe("fix", link, "--in-place")
+    assert done.returncode in (0, 1), done.stderr
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert "…" in real.read_text(encoding="utf-8")  # the file the link names was fixed
+    assert (real.parent / "film.en.srt.bak").read_text(encoding="utf-8").startswith("1\n00:00:01,000")
