@@ -31,7 +31,7 @@ from subtitles.load import load_bytes
 from subtitles.model import Track
 from subtitles.qc import Finding, ProfileSource, build_profile, validate_track
 from subtitles.qc.context import Context
-from subtitles.qc.fix import Change, fix_track, render_fixed
+from subtitles.qc.fix import TIMING_FIX_RULES, Change, fix_track, render_fixed
 from subtitles.qc.rules.language import effective_language
 
 SCHEMA_VERSION = 1
@@ -47,13 +47,7 @@ _LETTERS_KEPT = frozenset(
         "typo.quotes",
         "typo.ellipsis",
         "typo.dialogue_dash",
-        "struct.negative_time",
-        "struct.end_before_start",
-        "timing.overlap",
-        "timing.gap",
-        "timing.min_duration",
-        "read.cps",
-        "timing.bridge_gap",
+        *TIMING_FIX_RULES,
     }
 )
 
