@@ -110,14 +110,18 @@ def _files(out_dir: Path, folder: Path) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class SidecarsStageOptions:
+class RenderStageOptions:
+    """What a render stage runs on: its name, the job's output folder (artifact paths are
+    listed relative to it) and the command's own options (``SidecarOptions``,
+    ``BurnOptions``, ``HlsOptions``: the same objects the CLI builds)."""
+
     stage: str
     job_out: Path
-    options: Any  # pipeline.sidecars.SidecarOptions
+    options: Any
 
 
 @enveloped(lambda o: o.stage)
-def run_sidecars(o: SidecarsStageOptions) -> StageResult:
+def run_sidecars(o: RenderStageOptions) -> StageResult:
     from pipeline.sidecars import sidecars
 
     report = sidecars(o.options)
@@ -127,7 +131,7 @@ def run_sidecars(o: SidecarsStageOptions) -> StageResult:
     )
 
 
-def _build_sidecars(si: StageInput) -> SidecarsStageOptions:
+def _build_sidecars(si: StageInput) -> RenderStageOptions:
     from pipeline.sidecars import SidecarOptions
 
     s: SidecarsSettings = si.setting("sidecars")
@@ -138,21 +142,14 @@ def _build_sidecars(si: StageInput) -> SidecarsStageOptions:
         stem=si.film.stem,
         film=si.film,
     )
-    return SidecarsStageOptions("sidecars", si.out_dir, options)
+    return RenderStageOptions("sidecars", si.out_dir, options)
 
 
 # -- burn ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BurnStageOptions:
-    stage: str
-    job_out: Path
-    options: Any  # pipeline.burn.BurnOptions
-
-
 @enveloped(lambda o: o.stage)
-def run_burn(o: BurnStageOptions) -> StageResult:
+def run_burn(o: RenderStageOptions) -> StageResult:
     from pipeline.burn import burn
 
     result = burn(o.options)
@@ -172,7 +169,7 @@ def run_burn(o: BurnStageOptions) -> StageResult:
     )
 
 
-def _build_burn(si: StageInput) -> BurnStageOptions:
+def _build_burn(si: StageInput) -> RenderStageOptions:
     from pipeline.burn import BurnOptions
 
     s = si.setting("burn")
@@ -183,21 +180,14 @@ def _build_burn(si: StageInput) -> BurnStageOptions:
         font=_in_job(si, s.font),
         **options_from(s, BurnOptions),
     )
-    return BurnStageOptions("burn", si.out_dir, options)
+    return RenderStageOptions("burn", si.out_dir, options)
 
 
 # -- hls ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HlsStageOptions:
-    stage: str
-    job_out: Path
-    options: Any  # pipeline.hls.HlsOptions
-
-
 @enveloped(lambda o: o.stage)
-def run_hls(o: HlsStageOptions) -> StageResult:
+def run_hls(o: RenderStageOptions) -> StageResult:
     from pipeline.hls import hls
 
     report = hls(o.options)
@@ -210,14 +200,14 @@ def run_hls(o: HlsStageOptions) -> StageResult:
     )
 
 
-def _build_hls(si: StageInput) -> HlsStageOptions:
+def _build_hls(si: StageInput) -> RenderStageOptions:
     from pipeline.hls import HlsOptions
 
     s = si.setting("hls")
     options = HlsOptions(
         film=si.film, subtitles=_specs(si), out_dir=si.out_dir / "hls", **options_from(s, HlsOptions)
     )
-    return HlsStageOptions("hls", si.out_dir, options)
+    return RenderStageOptions("hls", si.out_dir, options)
 
 
 def register_all() -> list[str]:
