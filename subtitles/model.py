@@ -168,7 +168,8 @@ class Track(SSAFile):
     @property
     def cues(self) -> list[Cue]:
         """Dialogue events as ``Cue`` objects (comments and drawings excluded)."""
-        return [e for e in self.events if isinstance(e, Cue) and not e.is_comment]
+        # ``type`` read directly: ``is_comment`` is a property call per event (a long file asks often)
+        return [e for e in self.events if isinstance(e, Cue) and e.type != "Comment"]
 
     @property
     def name(self) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.output import emit_json, note
+from pipeline.cli.output import emit_chunks, emit_lines, note
 from pipeline.cli.qcoptions import build_options, qc_options
 from pipeline.fix import fix_file
 from subtitles.errors import ContentError
@@ -56,17 +56,9 @@ def command(
     options = build_options(**qc)  # type: ignore[arg-type]
     report = fix_file(sub, output=output, in_place=in_place, dry_run=dry_run, options=options)
     if as_json:
-        emit_json(report.to_dict())
+        emit_chunks(report.json_chunks())
     else:
-        for c in report.changes:
-            where = f"{sub}:{c.line}" if c.line is not None else str(sub)
-            cue = f" (cue {c.cue})" if c.cue is not None else ""
-            click.echo(f"{where}: {c.rule}{cue}: {c.describe()}")
-        for f in report.remaining:
-            click.echo(f"remaining: {f.format()}")
-        errors = sum(1 for f in report.remaining if f.severity is Severity.ERROR)
-        warnings = sum(1 for f in report.remaining if f.severity is Severity.WARNING)
-        click.echo(f"{len(report.changes)} changes; remaining: {errors} errors, {warnings} warnings")
+        emit_lines(report.text_lines())
     if report.written:
         note(f"wrote {report.output}" + (f" (backup {report.backup})" if report.backup else ""))
     elif dry_run:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-import sys
 from pathlib import Path
 
 import click
 
-from pipeline.cli.output import emit_json
+from pipeline.cli.output import emit_chunks, emit_json, emit_lines
 from pipeline.cli.qcoptions import build_options, qc_options
 from pipeline.validate import EXIT_FINDINGS, EXIT_UNREADABLE, json_chunks, text_lines, validate_files
 from subtitles.errors import ContentError, InputError, UsageError
@@ -59,14 +57,10 @@ def command(
     report = validate_files(list(subs), options)
     # written as it is made: the whole report as one string (or one dict per finding) of a
     # 200,000-cue file would cost more memory than checking it
-    out = sys.stdout
     if as_json:
-        out.writelines(json_chunks(report))
+        emit_chunks(json_chunks(report))
     else:
-        lines = text_lines(report, min_severity=Severity(show))
-        while batch := list(itertools.islice(lines, 2000)):
-            out.write("\n".join(batch) + "\n")
-    out.flush()
+        emit_lines(text_lines(report, min_severity=Severity(show)))
     if report.exit_code == EXIT_UNREADABLE:
         # Each unreadable file is named on stderr as the one-line error a script reads, not
         # only in the report on stdout (which may be JSON, or piped away).

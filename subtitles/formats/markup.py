@@ -33,7 +33,7 @@ def srt_text(lines: list[str]) -> str:
     ``<font color=...>`` is dropped, as pysubs2 does; entities are kept verbatim because
     SubRip has none (a literal ``&amp;`` in an SRT is a finding, not markup).
     """
-    text = "\n".join(line.strip() for line in lines).strip()
+    text = "\n".join([line.strip() for line in lines]).strip()
     if "<" in text:  # every tag pattern starts with '<': most cues have none
         for pattern, repl in _SIMPLE_TAGS:
             text = pattern.sub(repl, text)

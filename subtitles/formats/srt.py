@@ -91,86 +91,10 @@ class SubRip(SubtitleFormat):
     def parse(
         cls, text: str, *, fps: Fraction | None = None, fallback_fps: Fraction | None = None
     ) -> ParseOutcome:
-        out = ParseOutcome()
-        lines = split_lines(text)
-        n = len(lines)
-        blank = [not ln.strip() for ln in lines]
-        timing: dict[int, _Timing | None] = {}
-        for i, ln in enumerate(lines):
-            # a timing needs an arrow (``-+>`` or ``→``): other lines skip the regex
-            if "-->" in ln or (("->" in ln or "→" in ln) and _TIMING.match(ln)):
-                timing[i] = parse_timing(ln)
-        starts = sorted(timing)
-
-        def index_line_of(t: int) -> int | None:
-            """The line above a timing line that is its index (number or garbled), if any."""
-            j = t - 1
-            if j < 0 or blank[j] or j in timing:
-                return None
-            if _NUMBER.match(lines[j]):
-                return j
-            if j == 0 or blank[j - 1]:
-                return j  # a non-numeric line opening a block: a garbled index
-            return None
-
-        first_start = index_line_of(starts[0]) if starts else None
-        head_end = (first_start if first_start is not None else starts[0]) if starts else n
-        stray = next((i for i in range(head_end) if not blank[i]), None)
-        if stray is not None:
-            out.problem(stray + 1, "text before the first cue is ignored", "warning", "srt.leading-text")
-
-        previous_index: int | None = None
-        index_lines = [index_line_of(t) for t in starts]  # once each (every one is also a "next")
-        for k, t in enumerate(starts):
-            idx_line = index_lines[k]
-            source = (idx_line if idx_line is not None else t) + 1
-            nxt = starts[k + 1] if k + 1 < len(starts) else n
-            nxt_idx = index_lines[k + 1] if k + 1 < len(starts) else None
-            end_region = nxt_idx if nxt_idx is not None else nxt
-            body_end = end_region
-            while body_end > t + 1 and blank[body_end - 1]:
-                body_end -= 1
-            if True not in blank[t + 1 : body_end]:
-                # no blank line inside: nothing to cut or report (the usual cue), so the
-                # general path's steps below would give this same text
-                interior_blank: list[int] = []
-                text_lines = lines[t + 1 : body_end]
-            else:
-                body = _cut_orphan_block(list(range(t + 1, end_region)), lines, blank, out)
-                while body and blank[body[-1]]:
-                    body.pop()
-                interior_blank = [i for i in body if blank[i]]
-                text_lines = [lines[i] for i in body if not blank[i]]
-
-            tm = timing[t]
-            previous_index = _check_index(idx_line, t, lines, previous_index, out)
-            if tm is None:
-                out.problem(
-                    t + 1,
-                    f"unreadable timing line {lines[t].strip()!r}; cue skipped",
-                    "error",
-                    "srt.bad-timing",
-                )
-                continue
-            for note in tm.notes:
-                out.problem(
-                    t + 1, note, "info" if "without hours" not in note else "warning", "srt.timing-format"
-                )
-            if interior_blank:
-                out.problem(
-                    interior_blank[0] + 1, "blank line inside cue text", "warning", "srt.blank-in-text"
-                )
-            if not text_lines:
-                if k + 1 == len(starts) and t + 1 >= n:
-                    out.problem(
-                        t + 1, "file ends right after a timing line (truncated?)", "error", "srt.truncated"
-                    )
-                else:
-                    out.problem(source, "cue has no text", "warning", "srt.empty-text")
-            cue = Cue(start=tm.start, end=tm.end, text=srt_text(text_lines), source_line=source)
-            cue.set_markup("srt", "\n".join(text_lines))
-            out.cues.append(cue)
-        return out
+        canonical = _parse_canonical(text)
+        if canonical is not None:
+            return canonical
+        return _parse_tolerant(text)
 
     @classmethod
     def write(cls, track: Track, *, rate: Fraction | None = None) -> str:
@@ -183,6 +107,147 @@ class SubRip(SubtitleFormat):
             text = cue_html(cue, "srt")
             blocks.append(f"{n}\n{format_srt_time(cue.start)} --> {format_srt_time(cue.end)}\n{text}\n")
         return "\n".join(blocks)
+
+
+#: One block as a careful writer spells it: index, canonical timing, one or more text lines
+#: (none blank; none may hold an arrow that could make it a timing line, which is checked
+#: apart, at C speed), then blank lines.
+_CANONICAL_BLOCK = re.compile(
+    r"(\d+)\n"
+    r"(\d+):([0-5]\d):([0-5]\d),(\d\d\d) --> (\d+):([0-5]\d):([0-5]\d),(\d\d\d)\n"
+    r"((?:[^\n]*\S[^\n]*\n)+)"
+    r"(\n*)"
+)
+
+
+def _parse_canonical(text: str) -> ParseOutcome | None:
+    """The cues of a file that is nothing but canonical blocks (what subpipe and most tools
+    write), read with one pattern per block; ``None`` at the first thing that is not, and
+    the tolerant reader reads the file instead. Gives exactly what the tolerant reader
+    gives for such a file (a test compares the two), at a third of its cost: 200,000 cues
+    are read twice by ``subpipe fix`` (the upload, and its own output read back)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None  # old Mac line ends: the tolerant reader splits those
+    if not text.endswith("\n"):
+        text += "\n"
+    pos = len(text) - len(text.lstrip("\n"))
+    line = pos + 1
+    out = ParseOutcome()
+    cues = out.cues
+    previous: int | None = None
+    match = _CANONICAL_BLOCK.match
+    size = len(text)
+    while pos < size:
+        m = match(text, pos)
+        if m is None:
+            return None
+        number_s, h1, m1, s1, f1, h2, m2, s2, f2, body, blank = m.groups()
+        if (not blank and m.end() < size) or "->" in body or "→" in body:
+            # the next block starts without a blank line, or a text line could be a timing
+            # line (the tolerant reader looks for one in any line with an arrow): it decides
+            return None
+        number = int(number_s)
+        if previous is not None and number != previous + 1:
+            out.problem(line, f"index {number} follows {previous}", "info", "srt.index-order")
+        previous = number
+        raw = body[:-1]
+        text_lines = raw.split("\n")
+        cue = Cue(
+            start=((int(h1) * 60 + int(m1)) * 60 + int(s1)) * 1000 + int(f1),
+            end=((int(h2) * 60 + int(m2)) * 60 + int(s2)) * 1000 + int(f2),
+            text=srt_text(text_lines),
+            source_line=line,
+        )
+        cue.set_markup("srt", raw)
+        cues.append(cue)
+        line += 2 + len(text_lines) + len(blank)
+        pos = m.end()
+    return out if cues else None
+
+
+def _parse_tolerant(text: str) -> ParseOutcome:
+    """Every block as it comes: missing or garbled indexes, timings in any spelling, blank
+    lines inside a cue, blocks without a timing line; each oddity reported at its line."""
+    out = ParseOutcome()
+    lines = split_lines(text)
+    n = len(lines)
+    blank = [not ln.strip() for ln in lines]
+    timing: dict[int, _Timing | None] = {}
+    for i, ln in enumerate(lines):
+        # a timing needs an arrow (``-+>`` or ``→``): other lines skip the regex
+        if "-->" in ln or (("->" in ln or "→" in ln) and _TIMING.match(ln)):
+            timing[i] = parse_timing(ln)
+    starts = sorted(timing)
+
+    def index_line_of(t: int) -> int | None:
+        """The line above a timing line that is its index (number or garbled), if any."""
+        j = t - 1
+        if j < 0 or blank[j] or j in timing:
+            return None
+        if _NUMBER.match(lines[j]):
+            return j
+        if j == 0 or blank[j - 1]:
+            return j  # a non-numeric line opening a block: a garbled index
+        return None
+
+    first_start = index_line_of(starts[0]) if starts else None
+    head_end = (first_start if first_start is not None else starts[0]) if starts else n
+    stray = next((i for i in range(head_end) if not blank[i]), None)
+    if stray is not None:
+        out.problem(stray + 1, "text before the first cue is ignored", "warning", "srt.leading-text")
+
+    previous_index: int | None = None
+    index_lines = [index_line_of(t) for t in starts]  # once each (every one is also a "next")
+    for k, t in enumerate(starts):
+        idx_line = index_lines[k]
+        source = (idx_line if idx_line is not None else t) + 1
+        nxt = starts[k + 1] if k + 1 < len(starts) else n
+        nxt_idx = index_lines[k + 1] if k + 1 < len(starts) else None
+        end_region = nxt_idx if nxt_idx is not None else nxt
+        body_end = end_region
+        while body_end > t + 1 and blank[body_end - 1]:
+            body_end -= 1
+        if True not in blank[t + 1 : body_end]:
+            # no blank line inside: nothing to cut or report (the usual cue), so the
+            # general path's steps below would give this same text
+            interior_blank: list[int] = []
+            text_lines = lines[t + 1 : body_end]
+        else:
+            body = _cut_orphan_block(list(range(t + 1, end_region)), lines, blank, out)
+            while body and blank[body[-1]]:
+                body.pop()
+            interior_blank = [i for i in body if blank[i]]
+            text_lines = [lines[i] for i in body if not blank[i]]
+
+        tm = timing[t]
+        previous_index = _check_index(idx_line, t, lines, previous_index, out)
+        if tm is None:
+            out.problem(
+                t + 1,
+                f"unreadable timing line {lines[t].strip()!r}; cue skipped",
+                "error",
+                "srt.bad-timing",
+            )
+            continue
+        for note in tm.notes:
+            out.problem(
+                t + 1, note, "info" if "without hours" not in note else "warning", "srt.timing-format"
+            )
+        if interior_blank:
+            out.problem(interior_blank[0] + 1, "blank line inside cue text", "warning", "srt.blank-in-text")
+        if not text_lines:
+            if k + 1 == len(starts) and t + 1 >= n:
+                out.problem(
+                    t + 1, "file ends right after a timing line (truncated?)", "error", "srt.truncated"
+                )
+            else:
+                out.problem(source, "cue has no text", "warning", "srt.empty-text")
+        cue = Cue(start=tm.start, end=tm.end, text=srt_text(text_lines), source_line=source)
+        cue.set_markup("srt", "\n".join(text_lines))
+        out.cues.append(cue)
+    return out
 
 
 def subrip_cue(start: int, end: int, raw: str) -> Cue:

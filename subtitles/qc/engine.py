@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from subtitles.model import Track
 from subtitles.qc.context import Context
-from subtitles.qc.finding import Finding, sort_key
+from subtitles.qc.finding import Finding, sort_findings
 from subtitles.qc.profile import Profile
 from subtitles.qc.registry import all_rules
 from subtitles.qc.view import CrossEmit, Emit, TrackView
@@ -53,5 +53,5 @@ def validate_tracks(
             for v, f in cross.findings:
                 results[index[id(v)]].append(f)
     for out in results:
-        out.sort(key=sort_key)
+        sort_findings(out)
     return results

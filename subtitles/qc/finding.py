@@ -6,6 +6,7 @@ The field names are the JSON schema (``finding.schema.json``); change them only 
 from __future__ import annotations
 
 import enum
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,3 +137,28 @@ _RANK_BY_ID = {id(s): r for s, r in _RANK.items()}
 def sort_key(f: Finding) -> tuple[int, int, int, str]:
     """Report order inside one file: most severe first, then by position."""
     return (-_RANK_BY_ID[id(f.severity)], f.line if f.line is not None else -1, f.cue or 0, f.rule)
+
+
+def sort_findings(findings: list[Finding]) -> None:
+    """Sort in place by ``sort_key``, as four stable sorts from the last part of the key
+    to the first: each holds one reference per finding, where one sort by the whole key
+    holds a tuple per finding (20 MB for the 270,000 findings of a 200,000-cue file)."""
+    findings.sort(key=_RULE)
+    findings.sort(key=_cue)
+    findings.sort(key=_line)
+    findings.sort(key=_severity_first)
+
+
+_RULE = operator.attrgetter("rule")
+
+
+def _cue(f: Finding) -> int:
+    return f.cue or 0
+
+
+def _line(f: Finding) -> int:
+    return f.line if f.line is not None else -1
+
+
+def _severity_first(f: Finding) -> int:
+    return -_RANK_BY_ID[id(f.severity)]

@@ -25,6 +25,7 @@ reads as more plausible Cyrillic text (``subtitles.langdetect``'s letter and wor
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -231,7 +232,14 @@ _INVERTED_WORD = re.compile(r"\b[^\W\d_A-ZА-ЯЁ][^\W\d_]*?[А-ЯЁ][^\W\d_]*")
 #: subtitles continue in small letters).
 _SENTENCE_START = re.compile(r"(?:\A|(?<![.…])[.!?]\s+)[\"«„“(\-–— ]*([^\W\d_])")
 #: A quick pre-check: either fault present at all, before any scoring.
-_CASE_FAULT = re.compile(r"[а-яё][А-ЯЁ]|(?<![.…])[.!?]\s+[\"«„“\-–— ]*[а-яё]|\A[\"«„“\-–— ]*[а-яё]")
+#: Its three kinds searched one by one: each starts with one character class, which the
+#: regex engine skips along at C speed (one alternation tries all three at every position:
+#: 0.35 s on the 12 million characters of a 200,000-cue file, not 0.1).
+_CASE_FAULT_PARTS = (
+    re.compile(r"[а-яё][А-ЯЁ]"),
+    re.compile(r"(?<![.…])[.!?]\s+[\"«„“\-–— ]*[а-яё]"),
+    re.compile(r"\A[\"«„“\-–— ]*[а-яё]"),
+)
 _CYRILLIC = re.compile("[А-яЁё]")
 #: Typographic characters the Russian code pages hold outside the letters: a repair may
 #: turn a symbol into one of these, never into box drawing.
@@ -309,11 +317,31 @@ def _convincing(faults_before: int, faults_after: int, gain: float) -> bool:
     return gain >= _MIN_GAIN
 
 
+#: The whole-file decision on a code-page swap reads at most about this many characters:
+#: only a file damaged nearly throughout is convincing (the swap must remove far more case
+#: faults than it makes), which evenly spaced cues show as well as all of them; re-reading
+#: all 12 million characters of a 200,000-cue file twice over would take half a minute.
+SWAP_SAMPLE_CHARS = 200_000
+
+
+def _sample(texts: list[str]) -> str:
+    """The texts joined, or for a very long track every k-th one, about ``SWAP_SAMPLE_CHARS``."""
+    total = sum(map(len, texts))
+    stride = max(1, -(-total // SWAP_SAMPLE_CHARS))
+    return "\n".join(texts[::stride])
+
+
+def _count_at_most(pattern: re.Pattern[str], text: str, limit: int) -> int:
+    """How many matches of ``pattern`` ``text`` has, counting no further than ``limit``."""
+    return sum(1 for _ in itertools.islice(pattern.finditer(text), limit))
+
+
 def diagnose_swap(texts: list[str]) -> tuple[Damage, dict[int, str | None]] | None:
-    """KOI8-R/cp1251 confusion of a whole track: decided on the joined text, then applied
+    """KOI8-R/cp1251 confusion of a whole track: decided on the joined text (a sample of a
+    very long one, ``SWAP_SAMPLE_CHARS``), then applied
     to every cue whose own reading improves (a file damaged only in part keeps its good cues)."""
-    joined = "\n".join(texts)
-    if not _CASE_FAULT.search(joined) or len(_CYRILLIC.findall(joined)) < 2:
+    joined = _sample(texts)
+    if not any(p.search(joined) for p in _CASE_FAULT_PARTS) or _count_at_most(_CYRILLIC, joined, 2) < 2:
         return None
     best: tuple[float, Damage] | None = None
     for damage in SWAPS:

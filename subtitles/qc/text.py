@@ -16,6 +16,8 @@ from array import array
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from subtitles.model import Cue, Track
 
 Markup = Literal["html", "ass"]
@@ -53,9 +55,7 @@ class SourceLines:
 
     def _index(self) -> array[int]:
         if self._starts is None:
-            starts = array("q", [0])
-            starts.extend(m.end() for m in _LINE_BREAK.finditer(self._text))
-            self._starts = starts
+            self._starts = _line_starts(self._text)
         return self._starts
 
     def __len__(self) -> int:
@@ -67,6 +67,29 @@ class SourceLines:
             raise IndexError(i)
         end = starts[i + 1] if i + 1 < len(starts) else len(self._text)
         return self._text[starts[i] : end].rstrip("\r\n")
+
+
+#: ``_line_starts`` reads a long text this many characters at a time (a 2-byte copy of each).
+_CHUNK = 1 << 20
+
+
+def _line_starts(text: str) -> array[int]:
+    """Where each line of ``text`` starts. A text with only LF line ends in the Basic
+    Multilingual Plane (where a UTF-16 code unit is a character) is searched in numpy, a
+    chunk at a time: a regex match object per line costs 0.15 s for the 900,000 lines of a
+    200,000-cue file. Anything else (CR line ends, emoji) is found by the regex."""
+    starts = array("q", [0])
+    if "\r" not in text:
+        for pos in range(0, len(text), _CHUNK):
+            units = np.frombuffer(text[pos : pos + _CHUNK].encode("utf-16-le", "surrogatepass"), dtype="<u2")
+            if len(units) != min(_CHUNK, len(text) - pos):
+                break  # a surrogate pair: code units are not characters here
+            starts.extend((np.flatnonzero(units == 10) + (pos + 1)).tolist())
+        else:
+            return starts
+        starts = array("q", [0])
+    starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
+    return starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,14 +164,17 @@ def _raw_by_blocks(source: str, cues: list[Cue]) -> list[str] | None:
     if len(blocks) != len(cues):
         return None
     raw = []
-    for block in blocks:
+    for block, cue in zip(blocks, cues, strict=True):
         lines = block.split("\n")
         if "-->" in lines[0]:
-            raw.append("\n".join(lines[1:]))
+            text = "\n".join(lines[1:])
         elif len(lines) > 1 and "-->" in lines[1] and "-->" not in lines[0]:
-            raw.append("\n".join(lines[2:]))
+            text = "\n".join(lines[2:])
         else:
             return None
+        # a one-line cue without markup reads as written: keep the cue's own string, not a
+        # second copy of it (20 MB for a long file, for as long as the checks run)
+        raw.append(cue.text if text == cue.text else text)
     return raw
 
 

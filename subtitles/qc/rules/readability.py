@@ -39,7 +39,7 @@ def cps(view: TrackView, out: Emit) -> None:
 def line_length(view: TrackView, out: Emit) -> None:
     limit = view.profile.max_line_length
     long_line = re.compile(f"(?:^|(?<=[\n\x1e]))[^\n\x1e]{{{limit + 1}}}")
-    for i in sorted({i for i, _m in view.scan(long_line, readable=True)}):
+    for i in view.cues_with(long_line, readable=True):
         lengths = [len(line) for line in view.readable_plain[i].split("\n")]
         for k, n in enumerate(lengths):
             if n > limit:

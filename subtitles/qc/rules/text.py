@@ -118,7 +118,7 @@ _WS_CANDIDATE = re.compile(
 )
 def whitespace(view: TrackView, out: Emit) -> None:
     plain = view.texts.plain
-    candidates = {i for i, _m in view.scan(_WS_CANDIDATE)}
+    candidates = set(view.cues_with(_WS_CANDIDATE))
     if plain:
         candidates.update(
             i for i in (0, len(plain) - 1) if plain[i][:1] in " \t\u00a0" or plain[i][-1:] in " \t\u00a0"

@@ -28,7 +28,7 @@ def _lang(view: TrackView) -> str:
 def quotes(view: TrackView, out: Emit) -> None:
     p = view.profile
     allowed = set(p.quotes) | set(p.inner_quotes)
-    candidates = sorted({i for i, _m in view.scan(_QUOTE)})
+    candidates = view.cues_with(_QUOTE)
     for i in candidates:
         text = view.texts.plain[i]
         wrong = sorted({ch for ch in text if ch in nz.DOUBLE_QUOTES and ch not in allowed})
@@ -95,7 +95,7 @@ def ellipsis(view: TrackView, out: Emit) -> None:
 def dialogue_dash(view: TrackView, out: Emit) -> None:
     dash = view.profile.dialogue_dash
     plain = view.texts.plain
-    candidates = {i for i, _m in view.scan(_DASH_AT_LINE_START)}
+    candidates = set(view.cues_with(_DASH_AT_LINE_START))
     if plain and plain[0][:1] in _DASHES:
         candidates.add(0)
     for i in sorted(candidates):
