@@ -95,16 +95,17 @@ class FixReport:
         skeleton = {**self._head(), "changes": _HOLE, "remaining": _HOLE}
         text = json.dumps(skeleton, ensure_ascii=False, indent=2)
         parts = text.split(hole)
-        items: tuple[list[Change], list[Finding]] = (self.changes, self.remaining)
+        items: list[Iterator[dict[str, Any]]] = [
+            (c.to_dict() for c in self.changes),
+            (f.to_dict() for f in self.remaining),
+        ]
         yield parts[0]
-        for part, seq in zip(parts[1:], items, strict=True):
-            if not seq:
-                yield "[]"
-            else:
-                for n, item in enumerate(seq):
-                    line = json.dumps(item.to_dict(), ensure_ascii=False)
-                    yield ("[\n    " if n == 0 else ",\n    ") + line
-                yield "\n  ]"
+        for part, dicts in zip(parts[1:], items, strict=True):
+            opening = "[\n    "
+            for item in dicts:
+                yield opening + json.dumps(item, ensure_ascii=False)
+                opening = ",\n    "
+            yield "[]" if opening == "[\n    " else "\n  ]"
             yield part
         yield "\n"
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import jsonschema
 
+from pipeline.fix import FixReport, fix_file
+from pipeline.validate import ValidateOptions
+from subtitles.qc import Finding, Severity
 from tests.pipeline.helpers import subpipe
 
 REPO = Path(__file__).resolve().parents[2]
@@ -182,3 +186,18 @@ def test_negative_times_keep_the_cue(tmp_path: Path) -> None:
     refused = subpipe("fix", src, "-o", tmp_path / "n.en.vtt", "--fps", "25")
     assert refused.returncode == 1 and "lies before zero" in refused.stderr
     assert not (tmp_path / "n.en.vtt").exists()
+
+
+def test_json_report_is_written_in_pieces_and_parses_to_the_whole(tmp_path: Path) -> None:
+    """``--json`` streams one line per change and finding: the document must still be the
+    report's ``to_dict()``, with empty lists too."""
+    src = flawed(tmp_path)
+    result = subpipe("fix", src, "--dry-run", "--fps", "25", "--json")
+    report = json.loads(result.stdout)
+    expected = fix_file(src, dry_run=True, options=ValidateOptions(fps=Fraction(25)))
+    assert report == expected.to_dict() and report["changes"]
+    finding = Finding("read.cps", Severity.WARNING, "18.0 characters/s", path=str(src), line=3, cue=1)
+    for changes, remaining in (([], []), (expected.changes, [finding, finding])):
+        made = FixReport(source=src, output=None, written=False, backup=None, changes=changes)
+        made.remaining = remaining
+        assert json.loads("".join(made.json_chunks())) == made.to_dict()
