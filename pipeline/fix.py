@@ -95,15 +95,15 @@ class FixReport:
         skeleton = {**self._head(), "changes": _HOLE, "remaining": _HOLE}
         text = json.dumps(skeleton, ensure_ascii=False, indent=2)
         parts = text.split(hole)
-        items: list[Iterator[dict[str, Any]]] = [
-            (c.to_dict() for c in self.changes),
-            (f.to_dict() for f in self.remaining),
+        items: list[Iterator[str]] = [
+            (c.to_json() for c in self.changes),
+            (f.to_json() for f in self.remaining),
         ]
         yield parts[0]
-        for part, dicts in zip(parts[1:], items, strict=True):
+        for part, lines in zip(parts[1:], items, strict=True):
             opening = "[\n    "
-            for item in dicts:
-                yield opening + json.dumps(item, ensure_ascii=False)
+            for line in lines:
+                yield opening + line
                 opening = ",\n    "
             yield "[]" if opening == "[\n    " else "\n  ]"
             yield part

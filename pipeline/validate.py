@@ -330,7 +330,7 @@ def json_chunks(report: ValidationReport) -> Iterator[str]:
                 yield "[]"
             else:
                 for n, finding in enumerate(fr.findings):
-                    line = json.dumps(finding.to_dict(), ensure_ascii=False)
+                    line = finding.to_json()
                     yield ("[\n        " if n == 0 else ",\n        ") + line
                 yield "\n      ]"
             yield after

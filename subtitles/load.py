@@ -129,6 +129,7 @@ def load_bytes(
         track.graphics_opaque = outcome.header.graphics_opaque
     track.vtt_header = outcome.vtt_header
     track.vtt_blocks = outcome.vtt_blocks
+    track.source_canonical = outcome.canonical
     _refuse_absurd_times(outcome.cues, name)
     track.events = list(outcome.cues)
     track.format = fmt.id

@@ -137,6 +137,9 @@ class Track(SSAFile):
             lines), written back when the track is written as WebVTT.
         vtt_blocks: a WebVTT source's STYLE, REGION and NOTE blocks as written, each
             with the number of dialogue cues before it (where it goes back).
+        source_canonical: the source is SubRip in canonical blocks only (index, timing,
+            the text lines, a blank line), so each cue's text as written is its
+            ``markup`` (or, without one, its ``text`` with ``\\N`` as line breaks).
     """
 
     def __init__(
@@ -164,6 +167,7 @@ class Track(SSAFile):
         self.source_text = source_text
         self.vtt_header: str | None = None
         self.vtt_blocks: list[tuple[int, str]] = []
+        self.source_canonical = False
 
     @property
     def cues(self) -> list[Cue]:
@@ -190,6 +194,7 @@ class Track(SSAFile):
         )
         new.vtt_header = self.vtt_header
         new.vtt_blocks = list(self.vtt_blocks)
+        new.source_canonical = self.source_canonical
         new.info = dict(self.info)
         new.styles = {name: style.copy() for name, style in self.styles.items()}
         new.aegisub_project = dict(self.aegisub_project)

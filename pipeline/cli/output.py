@@ -31,8 +31,11 @@ def emit_lines(lines: Iterable[str], *, batch: int = 2000) -> None:
     out.flush()
 
 
-def emit_chunks(chunks: Iterable[str]) -> None:
-    """Print a document made in pieces (``json_chunks``) as it is made, not joined first."""
+def emit_chunks(chunks: Iterable[str], *, batch: int = 2000) -> None:
+    """Print a document made in pieces (``json_chunks``) as it is made, a few thousand
+    pieces per write (one write per piece costs more than making it), not joined whole."""
     out = sys.stdout
-    out.writelines(chunks)
+    it = iter(chunks)
+    while chunk := list(itertools.islice(it, batch)):
+        out.write("".join(chunk))
     out.flush()

@@ -71,6 +71,10 @@ class ParseOutcome:
     #: number of cues before each (see ``Track.vtt_blocks``).
     vtt_header: str | None = None
     vtt_blocks: list[tuple[int, str]] = field(default_factory=list)
+    #: Every cue was read from a canonical SubRip block (index, timing, its text lines as
+    #: they are, a blank line): what each cue's text is as written needs no second look at
+    #: the source (``Track.source_canonical``).
+    canonical: bool = False
 
     def problem(self, line: int | None, message: str, severity: Severity = "warning", code: str = "") -> None:
         self.problems.append(ParseProblem(line=line, message=message, severity=severity, code=code))

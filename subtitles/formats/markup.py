@@ -33,12 +33,13 @@ def srt_text(lines: list[str]) -> str:
     ``<font color=...>`` is dropped, as pysubs2 does; entities are kept verbatim because
     SubRip has none (a literal ``&amp;`` in an SRT is a finding, not markup).
     """
-    text = "\n".join([line.strip() for line in lines]).strip()
-    if "<" in text:  # every tag pattern starts with '<': most cues have none
+    # one line (most cues): nothing to join; no tag (most): nothing to convert
+    text = lines[0].strip() if len(lines) == 1 else "\n".join([line.strip() for line in lines]).strip()
+    if "<" in text:  # every tag pattern starts with '<'
         for pattern, repl in _SIMPLE_TAGS:
             text = pattern.sub(repl, text)
         text = _OTHER_HTML.sub("", text)
-    return text.replace("\n", r"\N")
+    return text.replace("\n", r"\N") if "\n" in text else text
 
 
 def vtt_text(lines: list[str]) -> str:
@@ -133,6 +134,10 @@ def ass_to_html(text: str, target: str) -> str:
     WebVTT gets neither (it positions cues with settings) and has ``&`` and ``<`` escaped.
     Every other override code is dropped: the target cannot say it.
     """
+    if "{" not in text and target == "srt":
+        plain = text.replace("\\N", "\n").replace("\\n", "\n")
+        if "\\" not in plain:  # no override and no other code: only the line breaks to convert
+            return plain if plain == plain.strip() and "\n" not in plain else _clean_lines(plain)
     out: list[str] = []
     stack: list[str] = []
 

@@ -155,8 +155,8 @@ def _parse_canonical(text: str) -> ParseOutcome | None:
         raw = body[:-1]
         text_lines = raw.split("\n")
         cue = Cue(
-            start=((int(h1) * 60 + int(m1)) * 60 + int(s1)) * 1000 + int(f1),
-            end=((int(h2) * 60 + int(m2)) * 60 + int(s2)) * 1000 + int(f2),
+            start=int(h1) * 3_600_000 + int(m1) * 60_000 + int(s1) * 1000 + int(f1),
+            end=int(h2) * 3_600_000 + int(m2) * 60_000 + int(s2) * 1000 + int(f2),
             text=srt_text(text_lines),
             source_line=line,
         )
@@ -164,6 +164,7 @@ def _parse_canonical(text: str) -> ParseOutcome | None:
         cues.append(cue)
         line += 2 + len(text_lines) + len(blank)
         pos = m.end()
+    out.canonical = True
     return out if cues else None
 
 

@@ -142,6 +142,10 @@ def cue_texts(track: Track, cues: list[Cue] | None = None) -> CueTexts:
     timing line is found there; otherwise pysubs2's text, so a check is never skipped.
     """
     cues = track.cues if cues is None else cues
+    if track.source_format == "srt" and track.source_canonical and track.source_text:
+        # the reader kept each cue's text as written: no second pass over the source
+        written = [_as_written(c) for c in cues]
+        return CueTexts("html", written, _visible_all(written, "html"), True, SourceLines(track.source_text))
     if track.source_format in HTML_FORMATS and track.source_text:
         raw = _raw_by_blocks(track.source_text, cues)
         if raw is None:
@@ -152,7 +156,17 @@ def cue_texts(track: Track, cues: list[Cue] | None = None) -> CueTexts:
     return CueTexts("ass", ass, _visible_all(ass, "ass"), False)
 
 
-_BLANK_RUN = re.compile(r"(?:\r\n|\r|\n)(?:[ \t]*(?:\r\n|\r|\n))+")
+def _as_written(cue: Cue) -> str:
+    """A cue's SubRip text as the canonical reader read it: its markup as written, or (a
+    cue whose text said the same, and kept none) its text with ``\\N`` as line breaks."""
+    markup = cue.markup
+    if markup is not None and markup.text == cue.text:
+        return markup.raw
+    return cue.text.replace("\\N", "\n") if "\\N" in cue.text else cue.text
+
+
+#: A line end and one or more blank lines after it (text with LF line ends only).
+_BLANK_RUN = re.compile(r"\n(?:[ \t]*\n)+")
 
 
 def _raw_by_blocks(source: str, cues: list[Cue]) -> list[str] | None:
@@ -165,13 +179,13 @@ def _raw_by_blocks(source: str, cues: list[Cue]) -> list[str] | None:
         return None
     raw = []
     for block, cue in zip(blocks, cues, strict=True):
-        lines = block.split("\n")
-        if "-->" in lines[0]:
-            text = "\n".join(lines[1:])
-        elif len(lines) > 1 and "-->" in lines[1] and "-->" not in lines[0]:
-            text = "\n".join(lines[2:])
+        first, _, rest = block.partition("\n")
+        if "-->" in first:
+            text = rest
         else:
-            return None
+            second, _, text = rest.partition("\n")
+            if "-->" not in second:
+                return None
         # a one-line cue without markup reads as written: keep the cue's own string, not a
         # second copy of it (20 MB for a long file, for as long as the checks run)
         raw.append(cue.text if text == cue.text else text)

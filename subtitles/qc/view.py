@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -168,19 +168,26 @@ class TrackView:
         for m in pattern.finditer(joined):
             yield bisect.bisect_right(offsets, m.start()) - 1, m
 
-    def cues_with(self, pattern: re.Pattern[str], *, readable: bool = False) -> list[int]:
-        """The cues (indices, ascending, each once) where ``pattern`` matches the visible
-        text: ``scan`` for a rule that needs only which cues, not the matches. Positions are
-        mapped to cues in numpy: a generator step and a bisection per match cost more than
-        the search when most cues match (long lines, quotes: 200,000 of them)."""
-        joined, offsets = (
-            self.joined_readable if readable and self.mojibake is not None else self.joined_plain
-        )
-        starts = [m.start() for m in pattern.finditer(joined)]
-        if not starts:
-            return []
-        at = np.searchsorted(np.asarray(offsets, dtype=np.int64), starts, side="right") - 1
-        return np.unique(at).tolist()  # type: ignore[no-any-return]
+    def cues_with(self, *patterns: re.Pattern[str]) -> list[int]:
+        """The cues (indices, ascending, each once) where any of ``patterns`` matches the
+        visible text: ``scan`` for a rule that needs only which cues, not the matches.
+
+        After a match, the search goes on at the next cue: a cue with many matches (every
+        long line, every space) costs one search, not one step per match. A match that runs
+        on into the next cue (across the separator) does not hide a match starting there."""
+        joined, offsets = self.joined_plain
+        found: set[int] = set()
+        n = len(offsets)
+        for pattern in patterns:
+            search = pattern.search
+            pos = 0
+            while (m := search(joined, pos)) is not None:
+                k = bisect.bisect_right(offsets, m.start()) - 1
+                found.add(k)
+                if k + 1 >= n:
+                    break
+                pos = offsets[k + 1]
+        return sorted(found)
 
     def line_of(self, i: int, text_line: int | None = None) -> int | None:
         """Source line of cue ``i`` (where it starts), or of its ``text_line``-th displayed
@@ -266,6 +273,19 @@ class Emit:
                 suggestion,
             )
         )
+
+    def cues(self, found: Iterable[tuple[int, str]]) -> None:
+        """``cue(i, message)`` for each (0-based cue, message) pair, in one loop: a rule
+        that reports most cues of a long file (reading speed, gaps: 200,000 findings) spends
+        more on calls than on the messages."""
+        view, rule = self.view, self.rule
+        cues, path, rule_id, severity, fixable = view.cues, view.path, rule.id, self.severity, rule.fixable
+        append = self.findings.append
+        for i, message in found:
+            cue = cues[i]
+            append(
+                Finding(rule_id, severity, message, path, cue.source_line, i + 1, cue.start, cue.end, fixable)
+            )
 
     def file(self, message: str, *, line: int | None = None, severity: Severity | None = None) -> None:
         """A finding about the file as a whole."""

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from subtitles.encoding import decode_bytes
 from subtitles.formats.base import ParseOutcome
 from subtitles.formats.srt import _parse_canonical, _parse_tolerant
+from subtitles.qc.text import _LINE_BREAK, _as_written, _raw_by_blocks, _raw_from_source
 from subtitles.timing import format_srt_time
 
 
@@ -28,11 +29,17 @@ def _snapshot(outcome: ParseOutcome) -> tuple[object, ...]:
 
 
 def _same_as_tolerant(text: str) -> bool:
-    """Asserts the fast path agrees whenever it answers; says whether it answered."""
+    """Asserts the fast path agrees whenever it answers (and that each cue's text as
+    written, which the checks then take from the cues, is what the source's blocks hold);
+    says whether it answered."""
     fast = _parse_canonical(text)
     if fast is None:
         return False
     assert _snapshot(fast) == _snapshot(_parse_tolerant(text))
+    from_source = _raw_by_blocks(text, fast.cues)
+    if from_source is None:
+        from_source = _raw_from_source(_LINE_BREAK.split(text), fast.cues)
+    assert [_as_written(c) for c in fast.cues] == from_source
     return True
 
 

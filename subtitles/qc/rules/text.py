@@ -103,10 +103,16 @@ _WS_PROBLEMS = (
     (nz.MISSING_SPACE_COMMA, "no space after a comma"),
     (nz.MISSING_SPACE_STOP, "no space after the end of a sentence"),
 )
-#: A superset of the problems above, in patterns that start with a plain character so a
-#: whole file scans fast; candidates are then checked with the exact patterns.
-_WS_CANDIDATE = re.compile(
-    r"[\n\x1e][ \t\u00a0]|[ \t\u00a0][\n\x1e]|  |\t|[ \t][,.!?:;…]|,[^\W\d_]|[.!?][A-ZА-ЯЁ][a-zа-яё]"
+#: A superset of the problems above, in patterns that each start with one character class
+#: so a whole file scans fast (one alternation of them all tries every branch at every
+#: position); candidates are then checked with the exact patterns. A space or tab at the
+#: start of a line, before a line end, before a space or a punctuation mark; any tab; a
+#: comma before a letter; a sentence end before a word.
+_WS_CANDIDATES = (
+    re.compile("[\n\x1e][ \t\u00a0]"),
+    re.compile("[ \t\u00a0](?:(?<=\t)|[\n\x1e]|(?<= )[ ,.!?:;…])"),
+    re.compile(r",[^\W\d_]"),
+    re.compile("[.!?][A-ZА-ЯЁ][a-zа-яё]"),
 )
 
 
@@ -118,7 +124,7 @@ _WS_CANDIDATE = re.compile(
 )
 def whitespace(view: TrackView, out: Emit) -> None:
     plain = view.texts.plain
-    candidates = set(view.cues_with(_WS_CANDIDATE))
+    candidates = set(view.cues_with(*_WS_CANDIDATES))
     if plain:
         candidates.update(
             i for i in (0, len(plain) - 1) if plain[i][:1] in " \t\u00a0" or plain[i][-1:] in " \t\u00a0"

@@ -61,12 +61,9 @@ def overlap(view: TrackView, out: Emit) -> None:
 def gap(view: TrackView, out: Emit) -> None:
     frames = view.profile.min_gap_frames
     minimum = view.frames_ms(frames)
-    for a, b, g in view.gaps_where(0, minimum):
-        out.cue(
-            a,
-            f"gap to cue {b + 1} is {g} ms; at least {frames} frames ({minimum} ms at "
-            f"{format_fps(view.fps)} fps) let the eye see a new subtitle",
-        )
+    rate = format_fps(view.fps)
+    why = f"at least {frames} frames ({minimum} ms at {rate} fps) let the eye see a new subtitle"
+    out.cues((a, f"gap to cue {b + 1} is {g} ms; {why}") for a, b, g in view.gaps_where(0, minimum))
 
 
 @rule(
