@@ -50,6 +50,7 @@ SCALE_COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("validate --json", ("validate", "--json", "{sub}")),
     ("fix", ("fix", "{sub}", "-o", "{out}")),
     ("fix --dry-run", ("fix", "--dry-run", "{sub}")),
+    ("fix --json", ("fix", "{sub}", "-o", "{out}", "--json")),
     ("inspect", ("inspect", "{sub}")),
 )
 #: Targets of issue 7 at 200,000 cues, per command.

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import importlib
 import logging
 import re
@@ -211,9 +212,19 @@ def _click_error(exc: click.ClickException) -> int:
     return EXIT_INPUT if isinstance(exc, click.UsageError) else exc.exit_code
 
 
+#: The cyclic garbage collector's first threshold while a command runs (Python's is 700).
+#: A command builds hundreds of thousands of small objects that live until it ends (cues,
+#: findings, changes): with the default, the collector walks them all again and again,
+#: 1.2 s of 9 for ``fix`` on 200,000 cues. Reference counting frees everything else as
+#: usual, and cycles are still collected, only less often.
+GC_FIRST_THRESHOLD = 100_000
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry: run the CLI and map every outcome to an exit code."""
     args = sys.argv[1:] if argv is None else argv
+    _, second, third = gc.get_threshold()
+    gc.set_threshold(GC_FIRST_THRESHOLD, second, third)
     debug = "--debug" in args
     try:
         with _terminating_signals_interrupt():
