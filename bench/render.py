@@ -23,9 +23,13 @@ encoded at about 4 Mbit/s with a 10 s GOP and B-frames, like a 720p web master; 
 minute is generated and looped by stream copy (decoding cost per frame is the same).
 
 It prints wall and CPU time (user + system of every process, all cores) of each, the
-ratios with their targets, (a)/(b) <= 0.8 and (a)/(c) <= 1.1, the ffmpeg build and the
-load average before and after (the machine may be shared: CPU times hold up under load
-better than wall times). Inputs are cached under ``bench/out/render/`` (git-ignored).
+ratios with their targets, (a)/(b) <= 0.8 and (a)/(c) <= 1.1, judged by wall time (what the
+user waits for), the ffmpeg build and the load average before and after (the machine may be
+shared: CPU times hold up under load better than wall times). It also prints (c)/(b): the
+six encodes are the same in all three runs, so by CPU no one-pass tool can go below that
+ratio (x264 is about 80% of the work; sharing the decode saves the rest, and running the six
+encoders side by side uses both cores where six commands one after another cannot).
+Inputs are cached under ``bench/out/render/`` (git-ignored).
 
     python bench/render.py                 # 10-minute film, preset veryfast
     python bench/render.py --minutes 3     # shorter
@@ -240,6 +244,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n(a)/(b) wall {ratio(a.wall_s, b.wall_s)}  CPU {ratio(a.cpu_s, b.cpu_s)}   target <= 0.8")
     print(f"(a)/(c) wall {ratio(a.wall_s, c.wall_s)}  CPU {ratio(a.cpu_s, c.cpu_s)}   target <= 1.1")
     print(f"(a, all in)/(b) wall {ratio(a_all.wall_s, b.wall_s)}  CPU {ratio(a_all.cpu_s, b.cpu_s)}")
+    # the encodes are the same in all three: (c)/(b) is how far sharing the decode can go
+    print(
+        f"(c)/(b) wall {ratio(c.wall_s, b.wall_s)}  CPU {ratio(c.cpu_s, b.cpu_s)}   the six encodes alone: "
+        "no one-pass tool goes below this"
+    )
+    ab, ac = a.wall_s / b.wall_s, a.wall_s / c.wall_s
+    print(
+        f"targets, by wall time (what the user waits): (a)/(b) {'ok' if ab <= 0.8 else 'OVER'}, "
+        f"(a)/(c) {'ok' if ac <= 1.1 else 'OVER'}"
+    )
     return 0
 
 
