@@ -174,7 +174,9 @@ class TrackView:
 
         After a match, the search goes on at the next cue: a cue with many matches (every
         long line, every space) costs one search, not one step per match. A match that runs
-        on into the next cue (across the separator) does not hide a match starting there."""
+        on into the next cue (across the separator) does not hide a match starting there, and
+        a match that starts on the separator itself (a pattern for "at the start of a line")
+        is the next cue's."""
         joined, offsets = self.joined_plain
         found: set[int] = set()
         n = len(offsets)
@@ -182,7 +184,8 @@ class TrackView:
             search = pattern.search
             pos = 0
             while (m := search(joined, pos)) is not None:
-                k = bisect.bisect_right(offsets, m.start()) - 1
+                # ``+ 1``: the separator before cue k + 1 sits at offsets[k + 1] - 1
+                k = bisect.bisect_right(offsets, m.start() + 1) - 1
                 found.add(k)
                 if k + 1 >= n:
                     break

@@ -180,3 +180,20 @@ def test_short_english_is_not_called_another_language(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stdout
         found = [f for f in json.loads(result.stdout)["files"][0]["findings"] if f["rule"] == "lang.detected"]
         assert [f["severity"] for f in found] == ["info"] and "too little text" in found[0]["message"]
+
+
+def test_a_cue_that_starts_with_a_space_or_a_dash_is_reported_at_that_cue(tmp_path: Path) -> None:
+    """The whole-file scans join cues with a separator; a pattern for "at the start of a
+    line" matches on the separator itself and must count for the cue after it (a single
+    leading space on cue 2 and a cue opening with an em dash were both missed)."""
+    sub = _write(
+        tmp_path / "film.ru.srt",
+        "1\n00:00:01,000 --> 00:00:03,000\nПервая строка.\n\n"
+        "2\n00:00:04,000 --> 00:00:06,000\n Вторая строка.\n\n"
+        "3\n00:00:07,000 --> 00:00:09,000\n—Третья строка.\n",
+    )
+    result = subpipe("validate", sub, "--json")
+    found = {(f["rule"], f["cue"]) for f in json.loads(result.stdout)["files"][0]["findings"]}
+    assert ("text.whitespace", 2) in found
+    assert ("typo.dialogue_dash", 3) in found
+    assert ("text.whitespace", 1) not in found and ("typo.dialogue_dash", 2) not in found
