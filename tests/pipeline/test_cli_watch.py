@@ -111,7 +111,10 @@ def test_watch_waits_for_complete_uploads_reruns_and_stops_on_sigterm(tmp_path: 
     assert db.execute("SELECT COUNT(*) FROM runs WHERE status='running'").fetchone() == (0,)
     assert db.execute("SELECT COUNT(*) FROM attempts WHERE status='running'").fetchone() == (0,)
     assert db.execute("SELECT COUNT(*) FROM stages WHERE status='running'").fetchone() == (0,)
-    assert db.execute("SELECT status FROM runs ORDER BY id DESC").fetchone() == ("interrupted",)
+    # the run SIGTERM met is interrupted, unless its last stage ended in the moment between the
+    # check above and the signal (fast stages on a quiet machine): then it finished, and ok
+    (last_status,) = db.execute("SELECT status FROM runs ORDER BY id DESC").fetchone()
+    assert last_status in ("interrupted", "ok")  # and nothing left "running" (above)
     assert "the ledger is up to date" in log.read_text("utf-8")
 
     # restarted: it resumes from the ledger and the stamps (running what the interrupted run

@@ -98,7 +98,9 @@ def _wait_for_workers(address: str, n: int, timeout: float) -> None:
 
     client_cls: Any = importlib.import_module("distributed").Client
     deadline = time.monotonic() + timeout
-    with client_cls(address, timeout="30s") as client:
+    # a scheduler starting on a 2-core machine busy with the other test worker can take
+    # more than Dask's default to answer: the deadline below is what bounds the wait
+    with client_cls(address, timeout=f"{timeout:g}s") as client:
         while len(client.scheduler_info()["workers"]) < n:
             assert time.monotonic() < deadline, "the workers did not join"
             time.sleep(0.2)
