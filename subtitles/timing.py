@@ -112,22 +112,22 @@ _THREE = tuple(f"{n:03d}" for n in range(1000))
 
 def format_ms(ms: int) -> str:
     """``3723004`` → ``"01:02:03.004"``; negative times keep their sign."""
-    if ms < 0:
-        return "-" + format_ms(-ms)
-    s, milli = divmod(ms, 1000)
-    m, s = divmod(s, 60)
-    h, m = divmod(m, 60)
-    return f"{_TWO[h] if h < 100 else h}:{_TWO[m]}:{_TWO[s]}.{_THREE[milli]}"
+    return _clock(ms, ".")
 
 
 def format_srt_time(ms: int) -> str:
     """SubRip's ``hh:mm:ss,mmm``: ``format_ms`` with the comma SubRip requires."""
+    return _clock(ms, ",")
+
+
+def _clock(ms: int, mark: str) -> str:
+    """``hh:mm:ss`` + ``mark`` + ``mmm`` (hours past 99 in full), the sign kept."""
     if ms < 0:
-        return "-" + format_srt_time(-ms)
+        return "-" + _clock(-ms, mark)
     s, milli = divmod(ms, 1000)
     m, s = divmod(s, 60)
     h, m = divmod(m, 60)
-    return f"{_TWO[h] if h < 100 else h}:{_TWO[m]}:{_TWO[s]},{_THREE[milli]}"
+    return f"{_TWO[h] if h < 100 else h}:{_TWO[m]}:{_TWO[s]}{mark}{_THREE[milli]}"
 
 
 def parse_timecode(text: str) -> int:
